@@ -1,0 +1,1 @@
+"""The lifecycle library: what tasks.py and noxfile.py call to build, ship and prove the app."""

@@ -1,0 +1,89 @@
+"""Middleware for the request log and the health probes; both work in sync and async stacks."""
+
+import logging
+import time
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from service.readiness import readiness_problem
+
+request_log = logging.getLogger("service.requests")
+
+
+class DualModeMiddleware:
+    """Base for middleware that runs natively in both WSGI (sync) and ASGI (async) stacks."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest):
+        if self.async_mode:
+            return self.handle_async(request)
+        return self.handle_sync(request)
+
+    def handle_sync(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        raise NotImplementedError
+
+
+class RequestLogMiddleware(DualModeMiddleware):
+    """Log one line per request: method, path, status and duration."""
+
+    def handle_sync(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        self.log(request, response, started)
+        return response
+
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = await self.get_response(request)
+        self.log(request, response, started)
+        return response
+
+    @staticmethod
+    def log(request: HttpRequest, response: HttpResponse, started: float) -> None:
+        duration_ms = (time.perf_counter() - started) * 1000
+        request_log.info(
+            "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms
+        )
+
+
+class HealthCheckMiddleware(DualModeMiddleware):
+    """Answer /healthz (the process is alive) and /readyz (the database is usable)."""
+
+    LIVENESS_PATH = "/healthz"
+    READINESS_PATH = "/readyz"
+
+    def handle_sync(self, request: HttpRequest) -> HttpResponse:
+        if request.path == self.LIVENESS_PATH:
+            return self.liveness()
+        if request.path == self.READINESS_PATH:
+            return self.readiness(readiness_problem())
+        return self.get_response(request)
+
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        if request.path == self.LIVENESS_PATH:
+            return self.liveness()
+        if request.path == self.READINESS_PATH:
+            return self.readiness(await sync_to_async(readiness_problem)())
+        return await self.get_response(request)
+
+    @staticmethod
+    def liveness() -> HttpResponse:
+        return JsonResponse({"status": "ok"})
+
+    @staticmethod
+    def readiness(problem: str | None) -> HttpResponse:
+        if problem:
+            return JsonResponse({"status": "unavailable", "reason": problem}, status=503)
+        return JsonResponse({"status": "ready"})

