@@ -1,0 +1,133 @@
+"""The third-party images the project needs: the official ones where they can be had,
+otherwise equivalents built here from Debian packages, each built once per recipe."""
+
+import hashlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+import docker.errors
+
+import docker
+from lifecycle.buildkit import BuildCli, BuildRequest, build
+from lifecycle.config import Settings
+from lifecycle.debian_rootfs import build_debian_image, recipe
+from lifecycle.engine import image_exists, image_label
+from lifecycle.errors import LifecycleError
+
+RECIPE_LABEL = "org.my-app.recipe"
+
+
+class Role(Enum):
+    PYTHON_BUILD = "python_build"
+    PYTHON_RUNTIME = "python_runtime"
+    MYSQL = "mysql"
+    REGISTRY = "registry"
+
+
+# The Dockerfile under docker/base/ that makes each role's local equivalent, and its tag.
+LOCAL_RECIPES = {
+    Role.PYTHON_BUILD: ("python-build.Dockerfile", "python:3.11-bookworm"),
+    Role.PYTHON_RUNTIME: ("python-slim.Dockerfile", "python:3.11-slim-bookworm"),
+    Role.MYSQL: ("mariadb.Dockerfile", "mariadb:bookworm"),
+    Role.REGISTRY: ("registry.Dockerfile", "registry:bookworm"),
+}
+
+
+@dataclass(frozen=True)
+class ResolvedImage:
+    role: Role
+    reference: str
+    source: str  # present, pulled, built, or cached (a local one whose recipe is unchanged)
+
+
+def official_name(settings: Settings, role: Role) -> str:
+    return getattr(settings.bases, role.value)
+
+
+def local_name(settings: Settings, role: Role) -> str:
+    return f"{settings.bases.local_prefix}/{LOCAL_RECIPES[role][1]}"
+
+
+def debian_name(settings: Settings) -> str:
+    return f"{settings.bases.local_prefix}/debian:{settings.bases.debian_suite}-slim"
+
+
+def try_official(client: docker.DockerClient, reference: str) -> str | None:
+    """'present' or 'pulled' when the official image can be had, else None."""
+    if image_exists(client, reference):
+        return "present"
+    print(f"pulling {reference} ...", flush=True)
+    try:
+        client.images.pull(reference)
+    except docker.errors.APIError as error:
+        print(f"cannot pull {reference}: {error.explanation or error}", flush=True)
+        return None
+    return "pulled"
+
+
+def ensure_debian(client: docker.DockerClient, settings: Settings) -> str:
+    tag = debian_name(settings)
+    wanted = recipe(settings.bases.debian_suite, settings.bases.debian_mirror)
+    if image_label(client, tag, RECIPE_LABEL) == wanted:
+        return "cached"
+    mirrors = (settings.bases.debian_mirror, settings.bases.debian_security_mirror)
+    build_debian_image(client, tag, settings.bases.debian_suite, mirrors, RECIPE_LABEL)
+    return "built"
+
+
+def dockerfile_recipe(base_dir: Path, dockerfile: str, parent_id: str) -> str:
+    """A digest of everything the local image is made from: its context files and its parent."""
+    digest = hashlib.sha256(parent_id.encode())
+    for path in sorted(base_dir.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    digest.update(dockerfile.encode())
+    return digest.hexdigest()
+
+
+def ensure_local(client: docker.DockerClient, settings: Settings, cli: BuildCli, role: Role) -> str:
+    ensure_debian(client, settings)
+    base_dir = settings.project_dir / "docker" / "base"
+    dockerfile, _ = LOCAL_RECIPES[role]
+    tag = local_name(settings, role)
+    parent = debian_name(settings)
+    wanted = dockerfile_recipe(base_dir, dockerfile, client.images.get(parent).id)
+    if image_label(client, tag, RECIPE_LABEL) == wanted:
+        return "cached"
+    print(f"building {tag} from {dockerfile}", flush=True)
+    build(
+        cli,
+        BuildRequest(
+            context=base_dir,
+            dockerfile=base_dir / dockerfile,
+            tags=(tag,),
+            build_args={"DEBIAN_IMAGE": parent},
+            labels={RECIPE_LABEL: wanted},
+        ),
+    )
+    return "built"
+
+
+def resolve(
+    client: docker.DockerClient, settings: Settings, cli: BuildCli, role: Role
+) -> ResolvedImage:
+    """The image to use for a role, following bases.policy; builds the local one if needed."""
+    policy = settings.bases.policy
+    official = official_name(settings, role)
+    if policy in ("auto", "official"):
+        source = try_official(client, official)
+        if source:
+            return ResolvedImage(role, official, source)
+        if policy == "official":
+            raise LifecycleError(
+                f"{official} is not present and cannot be pulled: make a registry reachable, "
+                "or set INVOKE_BASES_POLICY=auto to build a local equivalent from Debian"
+            )
+    source = ensure_local(client, settings, cli, role)
+    return ResolvedImage(role, local_name(settings, role), source)
+
+
+def resolve_all(
+    client: docker.DockerClient, settings: Settings, cli: BuildCli, roles: tuple[Role, ...]
+) -> list[ResolvedImage]:
+    return [resolve(client, settings, cli, role) for role in roles]

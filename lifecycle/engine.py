@@ -1,0 +1,35 @@
+"""The Docker engine, through the Docker SDK, with one clear error when it cannot be reached."""
+
+import docker.errors
+
+import docker
+from lifecycle.errors import EngineUnavailable
+
+
+def connect() -> docker.DockerClient:
+    """A client for the daemon named by DOCKER_HOST (or the default socket) that answers."""
+    try:
+        client = docker.from_env()
+        client.ping()
+    except docker.errors.DockerException as error:
+        raise EngineUnavailable(
+            f"cannot reach the Docker daemon ({error}): start Docker, or set DOCKER_HOST"
+        ) from None
+    return client
+
+
+def image_exists(client: docker.DockerClient, reference: str) -> bool:
+    try:
+        client.images.get(reference)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def image_label(client: docker.DockerClient, reference: str, label: str) -> str | None:
+    """A label of a local image, or None when the image or the label is absent."""
+    try:
+        image = client.images.get(reference)
+    except docker.errors.ImageNotFound:
+        return None
+    return (image.labels or {}).get(label)

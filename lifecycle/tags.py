@@ -1,0 +1,66 @@
+"""Image tags and OCI labels computed from the git checkout."""
+
+import datetime
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifecycle.errors import LifecycleError
+
+SHORT_SHA_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class Revision:
+    sha: str
+    dirty: bool
+
+    @property
+    def tag(self) -> str:
+        """The short commit, with -dirty when the work tree has uncommitted changes."""
+        short = self.sha[:SHORT_SHA_LENGTH]
+        return f"{short}-dirty" if self.dirty else short
+
+
+def git(project_dir: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=project_dir, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise LifecycleError(
+            f"git {' '.join(args)} failed ({result.stderr.strip()}): "
+            "build from a git checkout with at least one commit"
+        )
+    return result.stdout.strip()
+
+
+def current_revision(project_dir: Path) -> Revision:
+    sha = git(project_dir, "rev-parse", "HEAD")
+    status = git(project_dir, "status", "--porcelain", "--untracked-files=normal")
+    return Revision(sha=sha, dirty=bool(status))
+
+
+def image_tags(repository: str, revision: Revision, moving_tag: str) -> tuple[str, ...]:
+    return (f"{repository}:{revision.tag}", f"{repository}:{moving_tag}")
+
+
+def source_url(project_dir: Path) -> str | None:
+    """The origin remote, when the checkout has one."""
+    try:
+        return git(project_dir, "config", "--get", "remote.origin.url") or None
+    except LifecycleError:
+        return None
+
+
+def oci_labels(
+    revision: Revision, created: datetime.datetime, source: str | None = None
+) -> dict[str, str]:
+    labels = {
+        "org.opencontainers.image.revision": revision.sha,
+        "org.opencontainers.image.version": revision.tag,
+        "org.opencontainers.image.created": created.isoformat(timespec="seconds"),
+        "org.opencontainers.image.title": "my_app",
+    }
+    if source:
+        labels["org.opencontainers.image.source"] = source
+    return labels

@@ -1,0 +1,79 @@
+"""Invoke tasks that build, size, ship and deploy the app: `invoke --list`, `invoke --help TASK`."""
+
+import os
+
+from invoke import Collection, Context, task
+
+from lifecycle.app_image import build_app_image
+from lifecycle.base_images import Role, resolve_all
+from lifecycle.buildkit import find_build_cli
+from lifecycle.cli import one_line_errors
+from lifecycle.commands import run
+from lifecycle.config import settings_from
+from lifecycle.engine import connect
+from lifecycle.lockfile import check_lock_is_current
+from lifecycle.size import check_budget, image_layers, image_size_bytes, layer_table
+from lifecycle.tables import render_table
+from lifecycle.tags import current_revision
+
+
+@task
+@one_line_errors
+def deps(c: Context) -> None:
+    """Install the locked dependencies (app and tooling) with `pipenv sync --dev`."""
+    settings = settings_from(c.config)
+    check_lock_is_current(settings.project_dir)
+    run(["pipenv", "sync", "--dev"], cwd=settings.project_dir)
+
+
+@task
+@one_line_errors
+def static(c: Context) -> None:
+    """Collect static files into my_app/staticfiles, hashed and compressed, as the image does."""
+    settings = settings_from(c.config)
+    env = {**os.environ, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "collectstatic")}
+    run(
+        ["pipenv", "run", "python", "manage.py", "collectstatic", "--noinput"],
+        cwd=settings.project_dir / "my_app",
+        env=env,
+    )
+
+
+@task(help={"only": "comma-separated roles: python_build,python_runtime,mysql,registry"})
+@one_line_errors
+def images(c: Context, only: str = "") -> None:
+    """Make the base images available: official where they can be had, else built from Debian."""
+    settings = settings_from(c.config)
+    client = connect()
+    cli = find_build_cli(settings.build_clis)
+    roles = tuple(Role(name.strip()) for name in only.split(",") if name.strip()) or tuple(Role)
+    resolved = resolve_all(client, settings, cli, roles)
+    print(
+        render_table(
+            ("role", "image", "source"), [(r.role.value, r.reference, r.source) for r in resolved]
+        )
+    )
+
+
+@task
+@one_line_errors
+def build(c: Context) -> None:
+    """Build the app image with BuildKit; tags: the commit (with -dirty) and the moving tag."""
+    settings = settings_from(c.config)
+    client = connect()
+    built = build_app_image(client, settings, find_build_cli(settings.build_clis))
+    print(f"built {', '.join(built.tags)} ({built.image_id[:19]})")
+
+
+@task(help={"tag": "image to measure (default: the current commit's tag)"})
+@one_line_errors
+def size(c: Context, tag: str = "") -> None:
+    """Print the image's layers and fail when its uncompressed size is over image.budget_mb."""
+    settings = settings_from(c.config)
+    client = connect()
+    reference = tag or f"{settings.repository}:{current_revision(settings.project_dir).tag}"
+    print(layer_table(image_layers(client, reference)))
+    print(check_budget(reference, image_size_bytes(client, reference), settings.budget_mb))
+
+
+namespace = Collection(deps, static, images, build, size)
