@@ -6,6 +6,7 @@ from invoke import Collection, Context, task
 
 from lifecycle.app_image import build_app_image
 from lifecycle.base_images import Role, resolve_all
+from lifecycle.build_bench import benchmark_builds
 from lifecycle.buildkit import find_build_cli
 from lifecycle.cli import one_line_errors
 from lifecycle.commands import run
@@ -76,4 +77,13 @@ def size(c: Context, tag: str = "") -> None:
     print(check_budget(reference, image_size_bytes(client, reference), settings.budget_mb))
 
 
-namespace = Collection(deps, static, images, build, size)
+@task(name="bench-build")
+@one_line_errors
+def bench_build(c: Context) -> None:
+    """Time a cold build, a code-only rebuild and a lock-change rebuild; print a table."""
+    settings = settings_from(c.config)
+    client = connect()
+    print(benchmark_builds(client, settings, find_build_cli(settings.build_clis)))
+
+
+namespace = Collection(deps, static, images, build, size, bench_build)

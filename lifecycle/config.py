@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import invoke
+from invoke.exceptions import UncastableEnvVar
 
 from lifecycle.errors import ConfigError
 
@@ -41,7 +42,12 @@ def load_invoke_config() -> invoke.Config:
     """invoke.yaml plus the environment, as Invoke itself would read them for tasks.py."""
     config = invoke.Config(project_location=str(PROJECT_DIR))
     config.load_project()
-    config.load_shell_env()
+    try:
+        config.load_shell_env()
+    except (ValueError, UncastableEnvVar) as error:
+        raise ConfigError(
+            f"an INVOKE_* environment variable does not fit its setting ({error}): fix or unset it"
+        ) from None
     return config
 
 

@@ -1,0 +1,65 @@
+"""Bad input at the command line gives one clear line and a non-zero exit, never a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lifecycle.engine import connect
+from lifecycle.errors import EngineUnavailable, LifecycleError
+from lifecycle.lockfile import check_lock_is_current
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def invoke(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=PROJECT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_unreachable_docker_daemon_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")
+    with pytest.raises(EngineUnavailable, match="cannot reach the Docker daemon .*set DOCKER_HOST"):
+        connect()
+
+
+def test_build_with_unreachable_daemon_prints_one_line_and_exits_1():
+    result = invoke("build", DOCKER_HOST="tcp://127.0.0.1:9")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_budget_setting_prints_one_line_and_exits_1():
+    result = invoke("size", INVOKE_IMAGE_BUDGET_MB="-1")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: image.budget_mb must be a positive number of megabytes, got -1: "
+        "fix invoke.yaml or INVOKE_IMAGE_BUDGET_MB"
+    )
+
+
+def test_missing_lock_file_is_a_clear_error(tmp_path):
+    (tmp_path / "Pipfile").write_text('[packages]\nsix = "*"\n')
+    with pytest.raises(LifecycleError, match="Pipfile.lock is missing: run `pipenv lock`"):
+        check_lock_is_current(tmp_path)
+
+
+def test_lock_out_of_date_with_pipfile_is_a_clear_error(tmp_path):
+    (tmp_path / "Pipfile").write_text((PROJECT / "Pipfile").read_text() + '\nsix = "*"\n')
+    (tmp_path / "Pipfile.lock").write_text((PROJECT / "Pipfile.lock").read_text())
+    with pytest.raises(LifecycleError, match="Pipfile.lock is out of date with Pipfile"):
+        check_lock_is_current(tmp_path)
+
+
+def test_current_lock_passes():
+    check_lock_is_current(PROJECT)
