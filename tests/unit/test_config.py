@@ -27,20 +27,20 @@ def test_environment_overrides_invoke_yaml(monkeypatch):
 
 def test_budget_that_is_not_a_number_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("INVOKE_IMAGE_BUDGET_MB", "abc")
-    with pytest.raises(ConfigError, match="does not fit its setting.*'abc'"):
+    with pytest.raises(ConfigError, match=r"does not fit its setting.*'abc'"):
         load_invoke_config()
 
 
 @pytest.mark.parametrize("budget", ["-5", "0"])
 def test_bad_budget_is_a_clear_error(monkeypatch, budget):
     monkeypatch.setenv("INVOKE_IMAGE_BUDGET_MB", budget)
-    with pytest.raises(ConfigError, match="image.budget_mb must be a positive number"):
+    with pytest.raises(ConfigError, match=r"image.budget_mb must be a positive number"):
         settings_from(load_invoke_config())
 
 
 def test_unknown_base_policy_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("INVOKE_BASES_POLICY", "sometimes")
-    with pytest.raises(ConfigError, match="bases.policy must be one of auto, official, local"):
+    with pytest.raises(ConfigError, match=r"bases.policy must be one of auto, official, local"):
         settings_from(load_invoke_config())
 
 

@@ -67,5 +67,5 @@ def test_empty_web_concurrency_falls_back_to_the_quota(tmp_path):
 
 @pytest.mark.parametrize("bad", ["0", "-2", "two", "1.5"])
 def test_bad_web_concurrency_is_rejected(tmp_path, bad):
-    with pytest.raises(ValueError, match="must be a positive whole number"):
+    with pytest.raises(ValueError, match=r"must be a positive whole number"):
         worker_count({"WEB_CONCURRENCY": bad}, tmp_path)
