@@ -1,5 +1,6 @@
 """Nox sessions that CI and developers run; each installs from Pipfile.lock."""
 
+import json
 import sys
 from pathlib import Path
 
@@ -39,3 +40,33 @@ def tests(session: nox.Session) -> None:
     """Unit tests (pytest-django on SQLite, the ASGI app in-process); no Docker needed."""
     install_locked(session)
     session.run("pytest", "tests/unit", *session.posargs)
+
+
+def prepared_images(session: nox.Session) -> dict[str, str]:
+    """Build the app image for this tree and resolve MySQL's; stops with one line without Docker."""
+    out = Path(session.create_tmp()) / "images.json"
+    session.run("python", "-m", "lifecycle.prepare", str(out))
+    return json.loads(out.read_text())
+
+
+@nox.session(python=PYTHON)
+def integration(session: nox.Session) -> None:
+    """Build the image, start MySQL and the app with testcontainers, and test over real HTTP."""
+    install_locked(session)
+    images = prepared_images(session)
+    session.run(
+        "pytest",
+        "tests/integration",
+        *session.posargs,
+        env={"APP_IMAGE": images["app"], "MYSQL_IMAGE": images["mysql"]},
+    )
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Concurrency benchmark of the built image: a table and a latency plot (build/bench/)."""
+    install_locked(session)
+    images = prepared_images(session)
+    session.run(
+        "python", "-m", "lifecycle.concurrency_bench", images["app"], images["mysql"], "build/bench"
+    )

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 import docker
+
 from lifecycle.base_images import Role, resolve
 from lifecycle.buildkit import BuildCli, BuildRequest, build
 from lifecycle.config import Settings

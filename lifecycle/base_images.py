@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 
+import docker
 import docker.errors
 
-import docker
 from lifecycle.buildkit import BuildCli, BuildRequest, build
 from lifecycle.config import Settings
 from lifecycle.debian_rootfs import build_debian_image, recipe

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
+
 from lifecycle.app_image import build_app_image
 from lifecycle.buildkit import BuildCli
 from lifecycle.commands import run

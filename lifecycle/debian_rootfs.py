@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import docker
+
 from lifecycle.commands import run
 from lifecycle.errors import LifecycleError
 

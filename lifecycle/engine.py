@@ -1,8 +1,8 @@
 """The Docker engine, through the Docker SDK, with one clear error when it cannot be reached."""
 
+import docker
 import docker.errors
 
-import docker
 from lifecycle.errors import EngineUnavailable
 
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import docker
+
 from lifecycle.errors import OverBudget
 from lifecycle.tables import render_table
 

@@ -1,0 +1,36 @@
+"""Make the images a test or benchmark run needs, and say which: `python -m lifecycle.prepare OUT`.
+
+Builds the app image for the current tree (a no-op when BuildKit has every layer cached)
+and resolves the MySQL image, then writes {"app": ..., "mysql": ...} as JSON to OUT.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from lifecycle.app_image import build_app_image
+from lifecycle.base_images import Role, resolve
+from lifecycle.buildkit import find_build_cli
+from lifecycle.commands import CommandFailed
+from lifecycle.config import settings_from
+from lifecycle.engine import connect
+from lifecycle.errors import LifecycleError
+
+
+def main(out: Path) -> None:
+    settings = settings_from()
+    client = connect()
+    cli = find_build_cli(settings.build_clis)
+    mysql = resolve(client, settings, cli, Role.MYSQL)
+    app = build_app_image(client, settings, cli)
+    out.write_text(json.dumps({"app": app.primary_tag, "mysql": mysql.reference}))
+    print(f"app image {app.primary_tag}, database image {mysql.reference}")
+
+
+if __name__ == "__main__":
+    try:
+        main(Path(sys.argv[1]))
+    except LifecycleError as error:
+        sys.exit(f"error: {error}")
+    except CommandFailed as failure:
+        sys.exit(f"error: {failure.argv[0]} exited {failure.returncode} (output above)")

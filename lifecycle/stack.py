@@ -1,0 +1,166 @@
+"""The built app image and MySQL on one docker network, started with testcontainers.
+
+Used by the integration tests and the benchmark: every container is a context manager,
+waits for real readiness (MySQL's log, the app's /readyz), and is removed on exit.
+"""
+
+import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
+import httpx
+from testcontainers.community.mysql import MySqlContainer
+from testcontainers.core.config import testcontainers_config
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+
+from lifecycle.errors import LifecycleError
+
+APP_PORT = 8000
+DB_ALIAS = "db"
+DB_NAME = "my_app"
+DB_USER = "my_app"
+PUBLIC_HOST = "my-app.test"
+# What the TLS-terminating ingress sends in production: the public host name, and the
+# original scheme (without it the app redirects to HTTPS).
+INGRESS_HEADERS = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https"}
+BIG_STATIC_MOUNT = "/app/staticfiles/big"
+
+
+def use_ryuk_only_if_available(client: docker.DockerClient) -> bool:
+    """Ryuk reaps containers of a crashed test run; where its image cannot be had, run without
+    it (our context managers still remove every container). Returns whether Ryuk is used."""
+    image = testcontainers_config.ryuk_image
+    try:
+        client.images.get(image)
+        return True
+    except docker.errors.ImageNotFound:
+        pass
+    try:
+        client.images.pull(image)
+        return True
+    except docker.errors.APIError:
+        testcontainers_config.ryuk_disabled = True
+        return False
+
+
+@dataclass(frozen=True)
+class Database:
+    container: MySqlContainer
+    root_password: str
+    password: str
+
+    def host_port(self) -> tuple[str, int]:
+        host = self.container.get_container_host_ip()
+        # MySQL clients take "localhost" to mean the Unix socket, not the published port.
+        host = "127.0.0.1" if host == "localhost" else host
+        return host, int(self.container.get_exposed_port(3306))
+
+
+@contextmanager
+def mysql_server(image: str, network: Network) -> Iterator[Database]:
+    """A MySQL-compatible server reachable as `db` on the network; ready when it logs so."""
+    root_password, password = secrets.token_hex(12), secrets.token_hex(12)
+    container = MySqlContainer(
+        image, username=DB_USER, password=password, root_password=root_password, dbname=DB_NAME
+    )
+    container.with_network(network).with_network_aliases(DB_ALIAS)
+    with container:
+        yield Database(container, root_password, password)
+
+
+def app_environment(database: Database, **extra: str) -> dict[str, str]:
+    """Production settings, plus the demo endpoints the tests drive."""
+    return {
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": PUBLIC_HOST,
+        "DJANGO_DEMO_ENDPOINTS": "1",
+        "MYSQL_HOST": DB_ALIAS,
+        "MYSQL_DATABASE": DB_NAME,
+        "MYSQL_USER": DB_USER,
+        "MYSQL_PASSWORD": database.password,
+        **extra,
+    }
+
+
+def run_migrations(
+    client: docker.DockerClient, image: str, network: Network, env: dict[str, str]
+) -> str:
+    """Apply migrations as a deployment does: a one-off container of the same image."""
+    container = client.containers.run(
+        image,
+        ["python", "manage.py", "migrate", "--noinput"],
+        environment=env,
+        network=network.name,
+        read_only=True,
+        detach=True,
+    )
+    try:
+        status = container.wait(timeout=180)["StatusCode"]
+        logs = container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    if status != 0:
+        raise LifecycleError(f"migrations failed (exit {status}): {logs.strip()[-1000:]}")
+    return logs
+
+
+@dataclass(frozen=True)
+class AppServer:
+    container: DockerContainer
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def docker(self):
+        return self.container.get_wrapped_container()
+
+
+def wait_until_ready(server: AppServer, timeout_seconds: float = 90) -> None:
+    """Poll /readyz until it answers 200; fail early, with the logs, if the container exits."""
+    deadline = time.monotonic() + timeout_seconds
+    last = "no answer"
+    while time.monotonic() < deadline:
+        server.docker.reload()
+        if server.docker.status == "exited":
+            logs = server.docker.logs().decode(errors="replace")
+            raise LifecycleError(f"the app container exited: {logs.strip()[-1000:]}")
+        try:
+            response = httpx.get(server.url("/readyz"), timeout=5)
+            if response.status_code == 200:
+                return
+            last = f"{response.status_code} {response.text}"
+        except httpx.TransportError as error:
+            last = repr(error)
+        time.sleep(0.2)
+    raise LifecycleError(f"the app was not ready after {timeout_seconds:.0f}s: {last}")
+
+
+@contextmanager
+def app_server(
+    image: str,
+    network: Network,
+    env: dict[str, str],
+    big_static_dir: Path | None = None,
+) -> Iterator[AppServer]:
+    """The app image as production runs it: nobody, read-only root, /tmp as tmpfs."""
+    container = DockerContainer(image, read_only=True)
+    container.with_tmpfs_mount("/tmp", "size=64m").with_network(network).with_exposed_ports(
+        APP_PORT
+    )
+    for name, value in env.items():
+        container.with_env(name, value)
+    if big_static_dir is not None:
+        container.with_volume_mapping(str(big_static_dir), BIG_STATIC_MOUNT, "ro")
+    with container:
+        host = container.get_container_host_ip()
+        server = AppServer(container, f"http://{host}:{container.get_exposed_port(APP_PORT)}")
+        wait_until_ready(server)
+        yield server
