@@ -13,7 +13,7 @@ from lifecycle.locked import locked_requirements  # noqa: E402
 
 PYTHON = "3.11"
 
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "tests", "integration"]
 nox.options.reuse_existing_virtualenvs = True
 
 

@@ -1,0 +1,122 @@
+"""Concurrency benchmark of the built image, 1 worker against the default W workers:
+`python -m lifecycle.concurrency_bench APP_IMAGE MYSQL_IMAGE OUT_DIR`.
+
+Prints a table and writes latency.png (mean latency against concurrency) to OUT_DIR.
+"""
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+from testcontainers.core.network import Network
+
+from lifecycle.engine import connect
+from lifecycle.errors import LifecycleError
+from lifecycle.load import Burst, burst
+from lifecycle.stack import (
+    INGRESS_HEADERS,
+    app_environment,
+    app_server,
+    mysql_server,
+    run_migrations,
+    use_ryuk_only_if_available,
+)
+from lifecycle.tables import render_table
+
+ENDPOINTS = {
+    "sync I/O wait 250 ms": ("/demo/sleep?ms=250", (1, 8, 32, 64, 128)),
+    "async wait 250 ms": ("/demo/async-sleep?ms=250", (1, 8, 64, 256, 500)),
+    "database SLEEP 250 ms": ("/demo/db-sleep?ms=250", (1, 8, 16, 32)),
+    "CPU-bound": ("/demo/cpu?rounds=100000", (1, 2, 4, 8)),
+}
+# New connections per request, so they spread over the workers (see the integration tests).
+HEADERS = {**INGRESS_HEADERS, "Connection": "close"}
+
+
+@dataclass(frozen=True)
+class Point:
+    endpoint: str
+    workers: str
+    result: Burst
+
+
+def measure(base_url: str, workers: str) -> list[Point]:
+    points = []
+    for name, (path, levels) in ENDPOINTS.items():
+        burst(base_url + path, 2, headers=HEADERS)  # warm up
+        for level in levels:
+            requests = 40 if name == "CPU-bound" else level
+            result = burst(base_url + path, requests, level, headers=HEADERS)
+            if result.ok_2xx != requests:
+                raise LifecycleError(f"{name} at {level}: only {result.ok_2xx} of {requests} ok")
+            points.append(Point(name, workers, result))
+            print(f"  {workers:>9} {name:<24} c={level:<4} {result.wall_seconds:.3f}s", flush=True)
+    return points
+
+
+def table(points: list[Point]) -> str:
+    rows = []
+    for point in points:
+        r = point.result
+        rows.append(
+            (
+                point.endpoint,
+                point.workers,
+                r.concurrency,
+                r.requests,
+                round(r.wall_seconds, 3),
+                round(r.latency_mean * 1000, 1),
+                round(r.requests / r.wall_seconds, 1),
+            )
+        )
+    headers = ("endpoint", "workers", "concurrency", "requests", "wall s", "mean ms", "req/s")
+    return render_table(headers, rows)
+
+
+def plot(points: list[Point], out: Path) -> None:
+    figure, axes = plt.subplots(2, 2, figsize=(11, 8), constrained_layout=True)
+    for axis, name in zip(axes.flat, ENDPOINTS, strict=True):
+        for workers in sorted({p.workers for p in points}):
+            series = [p.result for p in points if p.endpoint == name and p.workers == workers]
+            axis.plot(
+                [r.concurrency for r in series],
+                [r.latency_mean * 1000 for r in series],
+                marker="o",
+                label=workers,
+            )
+        axis.set_title(name)
+        axis.set_xlabel("concurrent requests")
+        axis.set_ylabel("mean latency (ms)")
+        axis.set_xscale("log", base=2)
+        axis.grid(True, alpha=0.3)
+        axis.legend()
+    figure.suptitle("uvicorn + Django: latency against concurrency, 1 worker vs W workers")
+    figure.savefig(out, dpi=100)
+
+
+def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
+    client = connect()
+    use_ryuk_only_if_available(client)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    points: list[Point] = []
+    with Network() as network, mysql_server(mysql_image, network) as database:
+        env = app_environment(database)
+        run_migrations(client, app_image, network, env)
+        for label, extra in (("1 worker", {"WEB_CONCURRENCY": "1"}), ("W workers", {})):
+            with app_server(app_image, network, {**env, **extra}) as server:
+                print(f"measuring {label} ...", flush=True)
+                points += measure(server.base_url, label)
+    print(table(points))
+    plot(points, out_dir / "latency.png")
+    print(f"plot: {out_dir / 'latency.png'}")
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1], sys.argv[2], Path(sys.argv[3]))
+    except LifecycleError as error:
+        sys.exit(f"error: {error}")
