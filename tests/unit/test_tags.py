@@ -65,6 +65,8 @@ def test_untracked_file_makes_the_checkout_dirty(repo):
     assert current_revision(repo).dirty
 
 
-def test_folder_without_commits_is_a_clear_error(tmp_path):
+def test_folder_without_commits_is_a_clear_error(tmp_path, monkeypatch):
+    # nox puts the temporary folder inside the checkout; stop git from finding it above.
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     with pytest.raises(LifecycleError, match="build from a git checkout"):
         current_revision(tmp_path)
