@@ -4,6 +4,8 @@ import os
 
 from invoke import Collection, Context, task
 
+from lifecycle import deploy as deployment
+from lifecycle import registry
 from lifecycle.app_image import build_app_image
 from lifecycle.base_images import Role, resolve_all
 from lifecycle.build_bench import benchmark_builds
@@ -12,6 +14,7 @@ from lifecycle.cli import one_line_errors
 from lifecycle.commands import run
 from lifecycle.config import settings_from
 from lifecycle.engine import connect
+from lifecycle.errors import ConfigError
 from lifecycle.lockfile import check_lock_is_current
 from lifecycle.size import check_budget, image_layers, image_size_bytes, layer_table
 from lifecycle.tables import render_table
@@ -86,4 +89,65 @@ def bench_build(c: Context) -> None:
     print(benchmark_builds(client, settings, find_build_cli(settings.build_clis)))
 
 
-namespace = Collection(deps, static, images, build, size, bench_build)
+PUSHED_RECORD = "build/pushed.json"
+
+
+@task(
+    help={
+        "tag": "local image to push (default: the current commit's tag)",
+        "force": "push even a -dirty or over-budget image",
+    }
+)
+@one_line_errors
+def push(c: Context, tag: str = "", force: bool = False) -> None:
+    """Push the image and the moving tag to registry.address; record and verify the digest."""
+    settings = settings_from(c.config)
+    client = connect()
+    local = tag or f"{settings.repository}:{current_revision(settings.project_dir).tag}"
+    pushed = registry.push(client, settings, local, registry.credentials_from_environment(), force)
+    registry.record(pushed, settings.project_dir / PUSHED_RECORD)
+    print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
+
+
+@task(
+    help={
+        "env": "staging or production",
+        "dry_run": "print the plan and the rendered manifests; touch nothing",
+    }
+)
+@one_line_errors
+def deploy(c: Context, env: str = "staging", dry_run: bool = False) -> None:
+    """Deploy the last pushed digest: migration Job, apply, rollout status; undo on failure."""
+    settings = settings_from(c.config)
+    environment = environment_named(settings, env)
+    kubectl = deployment.kubectl_for(settings.deploy, environment)
+    pushed = registry.last_pushed(settings.project_dir / PUSHED_RECORD)
+    plan = deployment.make_plan(settings.project_dir, settings.deploy, environment, pushed)
+    print(plan.describe(kubectl, settings.deploy))
+    if dry_run:
+        print("--- migration job ---")
+        print(plan.job_manifest)
+        print("--- application ---")
+        print(plan.app_manifests)
+        return
+    deployment.execute(kubectl, plan, settings.deploy)
+
+
+@task(help={"env": "staging or production"})
+@one_line_errors
+def rollback(c: Context, env: str = "staging") -> None:
+    """Undo the last rollout of the app (kubectl rollout undo) and wait for it."""
+    settings = settings_from(c.config)
+    environment = environment_named(settings, env)
+    deployment.rollback(deployment.kubectl_for(settings.deploy, environment), settings.deploy)
+
+
+def environment_named(settings, name: str):
+    try:
+        return settings.deploy.environments[name]
+    except KeyError:
+        known = ", ".join(settings.deploy.environments)
+        raise ConfigError(f"unknown environment {name!r}: use one of {known}") from None
+
+
+namespace = Collection(deps, static, images, build, size, bench_build, push, deploy, rollback)

@@ -25,6 +25,29 @@ class BaseImages:
 
 
 @dataclass(frozen=True)
+class Registry:
+    address: str
+    scheme: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    overlay: str
+    context: str
+    namespace: str
+    allowed_contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deploy:
+    kubectl: str
+    migration_timeout_seconds: int
+    rollout_timeout_seconds: int
+    environments: dict[str, Environment]
+
+
+@dataclass(frozen=True)
 class Settings:
     project_dir: Path
     build_clis: tuple[str, ...]
@@ -33,6 +56,8 @@ class Settings:
     moving_tag: str
     budget_mb: float
     bases: BaseImages
+    registry: Registry
+    deploy: Deploy
 
 
 POLICIES = ("auto", "official", "local")
@@ -61,6 +86,8 @@ def settings_from(config: invoke.Config | None = None) -> Settings:
         budget_raw = image["budget_mb"]
         base_images = BaseImages(**{key: str(bases[key]) for key in BaseImages.__annotations__})
         repository, moving_tag = str(image["repository"]), str(image["moving_tag"])
+        registry = Registry(str(config["registry"]["address"]), str(config["registry"]["scheme"]))
+        deploy = deploy_settings(config["deploy"])
     except KeyError as missing:
         raise ConfigError(f"invoke.yaml is missing the setting {missing}: restore it") from None
     try:
@@ -77,6 +104,8 @@ def settings_from(config: invoke.Config | None = None) -> Settings:
             f"bases.policy must be one of {', '.join(POLICIES)}, got {base_images.policy!r}: "
             "fix invoke.yaml or INVOKE_BASES_POLICY"
         )
+    if registry.scheme not in ("http", "https"):
+        raise ConfigError(f"registry.scheme must be http or https, got {registry.scheme!r}")
     if not build_clis:
         raise ConfigError("docker.build_clis is empty: name at least one docker CLI")
     return Settings(
@@ -87,4 +116,28 @@ def settings_from(config: invoke.Config | None = None) -> Settings:
         moving_tag=moving_tag,
         budget_mb=budget_mb,
         bases=base_images,
+        registry=registry,
+        deploy=deploy,
+    )
+
+
+ENVIRONMENT_NAMES = ("staging", "production")
+
+
+def deploy_settings(raw) -> Deploy:
+    environments = {
+        name: Environment(
+            name=name,
+            overlay=str(raw[name]["overlay"]),
+            context=str(raw[name]["context"]),
+            namespace=str(raw[name]["namespace"]),
+            allowed_contexts=tuple(str(raw[name]["allowed_contexts"]).split()),
+        )
+        for name in ENVIRONMENT_NAMES
+    }
+    return Deploy(
+        kubectl=str(raw["kubectl"]),
+        migration_timeout_seconds=int(raw["migration_timeout_seconds"]),
+        rollout_timeout_seconds=int(raw["rollout_timeout_seconds"]),
+        environments=environments,
     )
