@@ -89,9 +89,6 @@ def bench_build(c: Context) -> None:
     print(benchmark_builds(client, settings, find_build_cli(settings.build_clis)))
 
 
-PUSHED_RECORD = "build/pushed.json"
-
-
 @task(
     help={
         "tag": "local image to push (default: the current commit's tag)",
@@ -105,7 +102,7 @@ def push(c: Context, tag: str = "", force: bool = False) -> None:
     client = connect()
     local = tag or f"{settings.repository}:{current_revision(settings.project_dir).tag}"
     pushed = registry.push(client, settings, local, registry.credentials_from_environment(), force)
-    registry.record(pushed, settings.project_dir / PUSHED_RECORD)
+    registry.record(pushed, settings.project_dir / settings.deploy.pushed_record)
     print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
 
 
@@ -121,7 +118,7 @@ def deploy(c: Context, env: str = "staging", dry_run: bool = False) -> None:
     settings = settings_from(c.config)
     environment = environment_named(settings, env)
     kubectl = deployment.kubectl_for(settings.deploy, environment)
-    pushed = registry.last_pushed(settings.project_dir / PUSHED_RECORD)
+    pushed = registry.last_pushed(settings.project_dir / settings.deploy.pushed_record)
     plan = deployment.make_plan(settings.project_dir, settings.deploy, environment, pushed)
     print(plan.describe(kubectl, settings.deploy))
     if dry_run:

@@ -44,6 +44,7 @@ class Deploy:
     kubectl: str
     migration_timeout_seconds: int
     rollout_timeout_seconds: int
+    pushed_record: str
     environments: dict[str, Environment]
 
 
@@ -139,5 +140,6 @@ def deploy_settings(raw) -> Deploy:
         kubectl=str(raw["kubectl"]),
         migration_timeout_seconds=int(raw["migration_timeout_seconds"]),
         rollout_timeout_seconds=int(raw["rollout_timeout_seconds"]),
+        pushed_record=str(raw["pushed_record"]),
         environments=environments,
     )

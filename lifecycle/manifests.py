@@ -8,25 +8,40 @@ import yaml
 
 from lifecycle.commands import run
 
-IMAGE_NAME_IN_BASE = "my-app"
+
+def kustomize(kubectl: str, folder: Path | str) -> list[dict]:
+    return [
+        doc
+        for doc in yaml.safe_load_all(run([kubectl, "kustomize", str(folder)], stream=False))
+        if doc
+    ]
+
+
+def image_name(reference: str) -> str:
+    """The repository part of an image reference (no tag, no digest)."""
+    name = reference.split("@")[0]
+    last = name.rsplit("/", 1)[-1]
+    return name[: len(name) - len(last)] + last.split(":")[0]
 
 
 def render_overlay(kubectl: str, overlay: Path, image: str | None = None) -> list[dict]:
-    """`kubectl kustomize` of the overlay; with image (repo@sha256:...), kustomize pins it."""
+    """`kubectl kustomize` of the overlay; with image (repo@sha256:...), kustomize pins it in
+    place of whatever image the overlay names."""
+    documents = kustomize(kubectl, overlay)
     if image is None:
-        return list(yaml.safe_load_all(run([kubectl, "kustomize", str(overlay)], stream=False)))
+        return documents
     repository, _, digest = image.partition("@")
+    names = sorted({image_name(ref) for doc in documents for ref in images_of(doc)})
     with tempfile.TemporaryDirectory(prefix="deploy-") as workdir:
         # A kustomization over the overlay, so kustomize itself sets the image.
         wrapper = {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
             "resources": [os.path.relpath(overlay.resolve(), workdir)],
-            "images": [{"name": IMAGE_NAME_IN_BASE, "newName": repository, "digest": digest}],
+            "images": [{"name": name, "newName": repository, "digest": digest} for name in names],
         }
         (Path(workdir) / "kustomization.yaml").write_text(yaml.safe_dump(wrapper))
-        output = run([kubectl, "kustomize", workdir], stream=False)
-    return [doc for doc in yaml.safe_load_all(output) if doc]
+        return kustomize(kubectl, workdir)
 
 
 def images_of(document: dict) -> list[str]:

@@ -1,0 +1,185 @@
+"""invoke deploy / rollback against a STAND-IN kubectl (tests/standins/kubectl): no Kubernetes
+cluster can exist here. The stand-in records every call and can fail the migration Job or the
+rollout; rendering goes through the real `kubectl kustomize`."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parents[2]
+STANDINS = PROJECT / "tests" / "standins"
+DIGEST = "sha256:" + "ab" * 32
+REAL_KUBECTL = shutil.which("kubectl")
+
+pytestmark = pytest.mark.skipif(REAL_KUBECTL is None, reason="kubectl (for kustomize) not found")
+
+
+class Deployer:
+    def __init__(self, tmp_path: Path) -> None:
+        self.log = tmp_path / "kubectl-calls.jsonl"
+        self.record = tmp_path / "pushed.json"
+        self.record.write_text(
+            json.dumps(
+                {
+                    "repository": "registry.test/my-app",
+                    "tag": "0123456789ab",
+                    "digest": DIGEST,
+                    "pushed_at": "2026-11-27T00:00:00+00:00",
+                }
+            )
+        )
+
+    def invoke(self, *args: str, fail: str = "", **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "invoke", *args],
+            cwd=PROJECT,
+            env={
+                **os.environ,
+                "PATH": f"{STANDINS}{os.pathsep}{os.environ['PATH']}",
+                "STANDIN_KUBECTL_LOG": str(self.log),
+                "STANDIN_REAL_KUBECTL": REAL_KUBECTL,
+                "STANDIN_KUBECTL_FAIL": fail,
+                "INVOKE_DEPLOY_PUSHED_RECORD": str(self.record),
+                **env,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def calls(self) -> list[dict]:
+        if not self.log.exists():
+            return []
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def verbs(self) -> list[str]:
+        """Each cluster call as 'verb object', without the context and namespace flags."""
+        result = []
+        for call in self.calls():
+            argv = call["argv"]
+            if argv[0] == "kustomize":
+                continue
+            words = [a for a in argv[4:] if not a.startswith("-")]
+            result.append(" ".join(words[:3]))
+        return result
+
+
+@pytest.fixture
+def deployer(tmp_path) -> Deployer:
+    return Deployer(tmp_path)
+
+
+def last_line(stderr: str) -> str:
+    """The error line; the lines above it are the commands run, echoed as progress."""
+    assert "Traceback" not in stderr
+    return stderr.strip().splitlines()[-1]
+
+
+def applied_kinds(call: dict) -> list[str]:
+    return [doc["kind"] for doc in yaml.safe_load_all(call["stdin"]) if doc]
+
+
+def test_dry_run_prints_the_plan_and_manifests_and_touches_nothing(deployer):
+    result = deployer.invoke("deploy", "--env", "staging", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "job/my-app-migrate-abababababab" in result.stdout
+    assert "rollout status deployment/my-app --timeout=300s" in result.stdout
+    assert f"image: registry.test/my-app@{DIGEST}" in result.stdout
+    assert deployer.verbs() == []
+
+
+def test_deploy_migrates_then_applies_then_waits_for_the_rollout(deployer):
+    result = deployer.invoke("deploy", "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert deployer.verbs() == [
+        "apply",
+        "get job my-app-migrate-abababababab",
+        "apply",
+        "rollout status deployment/my-app",
+    ]
+    cluster_calls = [c for c in deployer.calls() if c["argv"][0] != "kustomize"]
+    assert cluster_calls[0]["argv"][:4] == ["--context", "staging", "--namespace", "my-app-staging"]
+    assert applied_kinds(cluster_calls[0]) == ["Job"]
+    assert applied_kinds(cluster_calls[2]) == [
+        "ConfigMap",
+        "Service",
+        "Deployment",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+    ]
+    assert f"registry.test/my-app@{DIGEST}" in cluster_calls[2]["stdin"]
+
+
+def test_failed_migration_stops_before_any_apply_of_the_app(deployer):
+    result = deployer.invoke("deploy", "--env", "staging", fail="migration")
+    assert result.returncode == 1
+    assert deployer.verbs() == [
+        "apply",
+        "get job my-app-migrate-abababababab",
+        "logs job/my-app-migrate-abababababab",
+    ]
+    assert last_line(result.stderr) == (
+        "error: migration job/my-app-migrate-abababababab failed "
+        "(django.db.utils.OperationalError: (1045, \"Access denied for user 'my_app'\")); "
+        "nothing was rolled out"
+    )
+
+
+def test_failed_rollout_is_undone_and_exits_non_zero_with_the_reason(deployer):
+    result = deployer.invoke("deploy", "--env", "staging", fail="rollout")
+    assert result.returncode == 1
+    verbs = deployer.verbs()
+    assert verbs[3:] == [
+        "rollout status deployment/my-app",
+        "get events type=Warning",
+        "get pods app.kubernetes.io/name=my-app,app.kubernetes.io/component=web",
+        "logs my-app-7d9-x2",
+        "rollout undo deployment/my-app",
+        "rollout status deployment/my-app",
+    ]
+    assert "Readiness probe failed: 503" in result.stdout
+    assert "database unreachable" in result.stdout
+    assert last_line(result.stderr) == (
+        f"error: rollout of registry.test/my-app@{DIGEST} failed (error: timed out waiting "
+        "for the condition); rolled back to the previous revision"
+    )
+
+
+def test_rollback_that_also_fails_says_so(deployer):
+    result = deployer.invoke("deploy", "--env", "staging", fail="undo")
+    assert result.returncode == 1
+    assert "and so did the rollback: inspect the cluster now" in result.stderr
+
+
+def test_production_refuses_a_context_not_on_its_allow_list(deployer):
+    result = deployer.invoke(
+        "deploy", "--env", "production", INVOKE_DEPLOY_PRODUCTION_CONTEXT="kind-dev"
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: production may only deploy to the kube contexts production, not 'kind-dev': "
+        "fix deploy.production.context"
+    )
+    assert deployer.calls() == []
+
+
+def test_rollback_task_undoes_and_waits(deployer):
+    result = deployer.invoke("rollback", "--env", "staging")
+    assert result.returncode == 0, result.stderr
+    assert deployer.verbs() == [
+        "rollout undo deployment/my-app",
+        "rollout status deployment/my-app",
+    ]
+
+
+def test_deploy_without_a_push_is_a_clear_error(deployer):
+    deployer.record.unlink()
+    result = deployer.invoke("deploy", "--env", "staging")
+    assert result.returncode == 1
+    assert last_line(result.stderr).endswith("is missing): run `invoke push`")
