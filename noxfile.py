@@ -58,7 +58,11 @@ def integration(session: nox.Session) -> None:
         "pytest",
         "tests/integration",
         *session.posargs,
-        env={"APP_IMAGE": images["app"], "MYSQL_IMAGE": images["mysql"]},
+        env={
+            "APP_IMAGE": images["app"],
+            "MYSQL_IMAGE": images["mysql"],
+            "REGISTRY_IMAGE": images["registry"],
+        },
     )
 
 

@@ -1,7 +1,8 @@
 """Make the images a test or benchmark run needs, and say which: `python -m lifecycle.prepare OUT`.
 
 Builds the app image for the current tree (a no-op when BuildKit has every layer cached)
-and resolves the MySQL image, then writes {"app": ..., "mysql": ...} as JSON to OUT.
+and resolves the MySQL and registry images, then writes {"app", "mysql", "registry"} as
+JSON to OUT.
 """
 
 import json
@@ -22,9 +23,11 @@ def main(out: Path) -> None:
     client = connect()
     cli = find_build_cli(settings.build_clis)
     mysql = resolve(client, settings, cli, Role.MYSQL)
+    registry = resolve(client, settings, cli, Role.REGISTRY)
     app = build_app_image(client, settings, cli)
-    out.write_text(json.dumps({"app": app.primary_tag, "mysql": mysql.reference}))
-    print(f"app image {app.primary_tag}, database image {mysql.reference}")
+    images = {"app": app.primary_tag, "mysql": mysql.reference, "registry": registry.reference}
+    out.write_text(json.dumps(images))
+    print(", ".join(f"{role} image {name}" for role, name in images.items()))
 
 
 if __name__ == "__main__":

@@ -164,3 +164,44 @@ def app_server(
         server = AppServer(container, f"http://{host}:{container.get_exposed_port(APP_PORT)}")
         wait_until_ready(server)
         yield server
+
+
+REGISTRY_PORT = 5000
+
+
+@dataclass(frozen=True)
+class RegistryServer:
+    container: DockerContainer
+    address: str  # host:port as the docker daemon and the API client reach it
+
+
+def htpasswd_line(username: str, password: str) -> str:
+    import bcrypt  # a dev dependency, needed only for registries with htpasswd auth
+
+    return f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}\n"
+
+
+@contextmanager
+def registry_server(image: str, auth_dir: Path | None = None) -> Iterator[RegistryServer]:
+    """A registry (distribution) on a published port; with auth_dir holding an htpasswd file,
+    it demands those credentials, like registry:2 configured through the environment."""
+    container = DockerContainer(image).with_exposed_ports(REGISTRY_PORT)
+    if auth_dir is not None:
+        container.with_volume_mapping(str(auth_dir), "/auth", "ro")
+        container.with_env("REGISTRY_AUTH", "htpasswd")
+        container.with_env("REGISTRY_AUTH_HTPASSWD_REALM", "registry")
+        container.with_env("REGISTRY_AUTH_HTPASSWD_PATH", "/auth/htpasswd")
+    with container:
+        # The daemon pushes over plain HTTP only to localhost, so name it that way.
+        server = RegistryServer(container, f"localhost:{container.get_exposed_port(REGISTRY_PORT)}")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://{server.address}/v2/", timeout=2).status_code in (200, 401):
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise LifecycleError(f"the registry at {server.address} did not answer in 30s")
+            time.sleep(0.2)
+        yield server

@@ -39,14 +39,20 @@ def docker_client() -> docker.DockerClient:
 
 @pytest.fixture(scope="session")
 def images(docker_client) -> dict[str, str]:
-    """The app image for this tree (nox builds it first and passes APP_IMAGE) and MySQL's."""
+    """The app image for this tree (nox builds it first and passes APP_IMAGE), MySQL's and the
+    registry's."""
     settings = settings_from()
     cli = find_build_cli(settings.build_clis)
     app_image = os.environ.get("APP_IMAGE") or build_app_image(docker_client, settings, cli).tags[0]
-    mysql_image = (
-        os.environ.get("MYSQL_IMAGE") or resolve(docker_client, settings, cli, Role.MYSQL).reference
-    )
-    return {"app": app_image, "mysql": mysql_image}
+
+    def image_for(role: Role, variable: str) -> str:
+        return os.environ.get(variable) or resolve(docker_client, settings, cli, role).reference
+
+    return {
+        "app": app_image,
+        "mysql": image_for(Role.MYSQL, "MYSQL_IMAGE"),
+        "registry": image_for(Role.REGISTRY, "REGISTRY_IMAGE"),
+    }
 
 
 @pytest.fixture(scope="session")
