@@ -1,6 +1,7 @@
 """Nox sessions that CI and developers run; each installs from Pipfile.lock."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from lifecycle.locked import locked_requirements  # noqa: E402
 
 PYTHON = "3.11"
 
-nox.options.sessions = ["lint", "tests", "integration"]
+nox.options.sessions = ["lint", "tests", "manifests", "integration"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -74,3 +75,31 @@ def bench(session: nox.Session) -> None:
     session.run(
         "python", "-m", "lifecycle.concurrency_bench", images["app"], images["mysql"], "build/bench"
     )
+
+
+@nox.session(python=PYTHON)
+def manifests(session: nox.Session) -> None:
+    """Render every k8s overlay, validate it against the Kubernetes schemas, apply our policy."""
+    install_locked(session)
+    out = Path(session.create_tmp()) / "rendered"
+    out.mkdir(exist_ok=True)
+    rendered = []
+    for overlay in sorted((PROJECT / "k8s" / "overlays").iterdir()):
+        target = out / f"{overlay.name}.yaml"
+        with target.open("w") as file:
+            session.run("kubectl", "kustomize", str(overlay), stdout=file, external=True)
+        rendered.append(str(target))
+    session.run("kubernetes-validate", "--strict", "--quiet", *rendered)
+    session.run("python", "-m", "lifecycle.manifest_policy", *rendered)
+
+
+@nox.session(python=PYTHON)
+def k8s(session: nox.Session) -> None:
+    """Deploy to a real cluster (KUBECONFIG) with invoke deploy; skipped where there is none."""
+    if not os.environ.get("KUBECONFIG"):
+        session.skip(
+            "no KUBECONFIG: no Kubernetes cluster to deploy to (deploy tests use a stand-in)"
+        )
+    install_locked(session)
+    session.run("kubectl", "cluster-info", external=True)
+    session.run("invoke", "deploy", "--env", os.environ.get("DEPLOY_ENV", "staging"))

@@ -1,0 +1,86 @@
+"""Our own rules for rendered manifests, beyond schema validity:
+`python -m lifecycle.manifest_policy FILE...` prints each violation and exits 1 if any."""
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import yaml
+
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
+SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+
+
+def pod_spec(document: dict) -> dict:
+    spec = document.get("spec", {})
+    if document["kind"] == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    return spec.get("template", {}).get("spec", {})
+
+
+def image_is_pinned(image: str) -> bool:
+    if "@sha256:" in image:
+        return True
+    last = image.rsplit("/", 1)[-1]
+    return ":" in last and not last.endswith(":latest")
+
+
+def container_violations(where: str, container: dict, pod: dict, serving: bool) -> Iterator[str]:
+    name = f"{where} container {container.get('name')}"
+    if not image_is_pinned(container.get("image", "")):
+        yield f"{name}: image {container.get('image')!r} has no tag or digest, or is :latest"
+    resources = container.get("resources", {})
+    for section in ("requests", "limits"):
+        for resource in ("cpu", "memory"):
+            if resource not in resources.get(section, {}):
+                yield f"{name}: no {section}.{resource}"
+    security = container.get("securityContext", {})
+    pod_security = pod.get("securityContext", {})
+    if not (security.get("runAsNonRoot") or pod_security.get("runAsNonRoot")):
+        yield f"{name}: runAsNonRoot is not set"
+    if security.get("readOnlyRootFilesystem") is not True:
+        yield f"{name}: root filesystem is not read-only"
+    if security.get("allowPrivilegeEscalation") is not False:
+        yield f"{name}: privilege escalation is not disallowed"
+    if "ALL" not in security.get("capabilities", {}).get("drop", []):
+        yield f"{name}: capabilities are not all dropped"
+    if serving:
+        for probe in PROBES:
+            if probe not in container:
+                yield f"{name}: no {probe}"
+
+
+def violations(documents: list[dict]) -> list[str]:
+    found = []
+    for document in documents:
+        if document.get("kind") not in WORKLOAD_KINDS:
+            continue
+        where = f"{document['kind']}/{document['metadata']['name']}"
+        pod = pod_spec(document)
+        serving = document["kind"] in SERVING_KINDS
+        for container in pod.get("containers", []):
+            found += container_violations(where, container, pod, serving)
+        if document["kind"] == "Deployment":
+            rolling = document["spec"].get("strategy", {}).get("rollingUpdate", {})
+            if rolling.get("maxUnavailable") not in (0, "0", "0%"):
+                found.append(
+                    f"{where}: rolling updates may take serving pods away (maxUnavailable)"
+                )
+    return found
+
+
+def main(paths: list[str]) -> int:
+    failures = 0
+    for path in paths:
+        documents = [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc]
+        for violation in violations(documents):
+            print(f"{path}: {violation}")
+            failures += 1
+        if not failures:
+            print(f"{path}: {len(documents)} documents follow the policy")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
