@@ -1,5 +1,8 @@
 """The image as production runs it: its user, its read-only root, and what it leaves out."""
 
+import hashlib
+from pathlib import Path
+
 import httpx
 
 from lifecycle.stack import INGRESS_HEADERS
@@ -48,3 +51,39 @@ def test_home_page_renders_from_mysql(app):
         second = client.get(app.url("/"))
     visits = [int(page.text.split('data-visits="')[1].split('"')[0]) for page in (first, second)]
     assert visits[1] == visits[0] + 1
+
+
+def test_build_secret_ca_bundle_is_nowhere_in_the_image(app, docker_client, images):
+    history = docker_client.api.history(images["app"])
+    instructions = " ".join(layer["CreatedBy"] for layer in history)
+    assert "BEGIN CERTIFICATE" not in instructions
+    assert "ca_bundle" not in instructions  # the builder stage used it; the runtime never did
+    host_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if not host_bundle.exists():
+        return
+    digest = hashlib.sha256(host_bundle.read_bytes()).hexdigest()
+    code, output = run_in(app, "python", "-c", FIND_FILE_WITH_DIGEST.format(digest=digest))
+    assert (code, output) == (0, "none")
+    assert run_in(app, "python", "-c", "import os; print(os.path.exists('/run/secrets'))")[1] == (
+        "False"
+    )
+
+
+# Walks the image's file system for a file with the host CA bundle's content.
+FIND_FILE_WITH_DIGEST = """
+import hashlib, os
+hits = []
+for top in ('/etc', '/opt', '/app', '/usr/local', '/root', '/tmp'):
+    for folder, _, files in os.walk(top):
+        for name in files:
+            path = os.path.join(folder, name)
+            try:
+                if os.path.getsize(path) < 100_000:
+                    continue
+                content = open(path, 'rb').read()
+            except OSError:
+                continue
+            if hashlib.sha256(content).hexdigest() == '{digest}':
+                hits.append(path)
+print(hits or 'none')
+"""
