@@ -3,36 +3,13 @@
 import logging
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from service.dual_mode import DualModeMiddleware
 from service.readiness import readiness_problem
 
 request_log = logging.getLogger("service.requests")
-
-
-class DualModeMiddleware:
-    """Base for middleware that runs natively in both WSGI (sync) and ASGI (async) stacks."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request: HttpRequest):
-        if self.async_mode:
-            return self.handle_async(request)
-        return self.handle_sync(request)
-
-    def handle_sync(self, request: HttpRequest) -> HttpResponse:
-        raise NotImplementedError
-
-    async def handle_async(self, request: HttpRequest) -> HttpResponse:
-        raise NotImplementedError
 
 
 class RequestLogMiddleware(DualModeMiddleware):

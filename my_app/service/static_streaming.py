@@ -10,10 +10,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import BinaryIO
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from service.dual_mode import DualMode
 
 CHUNK_SIZE = 64 * 1024
 
@@ -30,20 +32,13 @@ async def no_chunks() -> AsyncIterator[bytes]:
     yield
 
 
-class StreamingWhiteNoiseMiddleware(WhiteNoiseMiddleware):
-    sync_capable = True
-    async_capable = True
-
+class StreamingWhiteNoiseMiddleware(DualMode, WhiteNoiseMiddleware):
     def __init__(self, get_response=None, settings=settings):
-        super().__init__(get_response, settings)
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
+        WhiteNoiseMiddleware.__init__(self, get_response, settings)
+        self.adopt_mode(get_response)
 
-    def __call__(self, request: HttpRequest):
-        if self.async_mode:
-            return self.handle_async(request)
-        return super().__call__(request)
+    def handle_sync(self, request: HttpRequest) -> HttpResponse:
+        return WhiteNoiseMiddleware.__call__(self, request)
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
         if self.autorefresh:

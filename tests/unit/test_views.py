@@ -77,3 +77,10 @@ def test_each_request_logs_one_line_with_method_path_status_and_duration(client,
     method, path, status, duration = lines[0].split(" ")
     assert (method, path, status) == ("GET", "/healthz", "200")
     assert duration.endswith("ms") and float(duration[:-2]) >= 0
+
+
+def test_static_files_are_served_under_wsgi_too(client, collected_static):
+    response = client.get("/static/service/site.css", secure=True)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "max-age=604800, public"
+    assert b"font-family" in b"".join(response.streaming_content)
