@@ -5,9 +5,9 @@ import os
 from invoke import Collection, Context, task
 
 from lifecycle import deploy as deployment
-from lifecycle import registry
+from lifecycle import local_run, registry
 from lifecycle.app_image import build_app_image
-from lifecycle.base_images import Role, resolve_all
+from lifecycle.base_images import Role, resolve, resolve_all
 from lifecycle.build_bench import benchmark_builds
 from lifecycle.buildkit import find_build_cli
 from lifecycle.cli import one_line_errors
@@ -139,6 +139,22 @@ def rollback(c: Context, env: str = "staging") -> None:
     deployment.rollback(deployment.kubectl_for(settings.deploy, environment), settings.deploy)
 
 
+@task(help={"port": "host port for the app (default 8000)"})
+@one_line_errors
+def up(c: Context, port: int = 8000) -> None:
+    """Run the built image with MySQL on this machine, as production does, until Ctrl-C."""
+    settings = settings_from(c.config)
+    client = connect()
+    cli = find_build_cli(settings.build_clis)
+    mysql = resolve(client, settings, cli, Role.MYSQL)
+    local_run.run_until_interrupted(
+        client,
+        f"{settings.repository}:{current_revision(settings.project_dir).tag}",
+        mysql.reference,
+        port,
+    )
+
+
 def environment_named(settings, name: str):
     try:
         return settings.deploy.environments[name]
@@ -147,4 +163,4 @@ def environment_named(settings, name: str):
         raise ConfigError(f"unknown environment {name!r}: use one of {known}") from None
 
 
-namespace = Collection(deps, static, images, build, size, bench_build, push, deploy, rollback)
+namespace = Collection(deps, static, images, build, size, bench_build, push, deploy, rollback, up)

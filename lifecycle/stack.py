@@ -149,12 +149,16 @@ def app_server(
     network: Network,
     env: dict[str, str],
     big_static_dir: Path | None = None,
+    host_port: int | None = None,
 ) -> Iterator[AppServer]:
-    """The app image as production runs it: nobody, read-only root, /tmp as tmpfs."""
+    """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; published
+    on host_port, or on a free port when None."""
     container = DockerContainer(image, read_only=True)
-    container.with_tmpfs_mount("/tmp", "size=64m").with_network(network).with_exposed_ports(
-        APP_PORT
-    )
+    container.with_tmpfs_mount("/tmp", "size=64m").with_network(network)
+    if host_port is None:
+        container.with_exposed_ports(APP_PORT)
+    else:
+        container.with_bind_ports(APP_PORT, host_port)
     for name, value in env.items():
         container.with_env(name, value)
     if big_static_dir is not None:

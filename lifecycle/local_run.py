@@ -1,0 +1,45 @@
+"""The app as production runs it, with its MySQL, on this machine until Ctrl-C."""
+
+import signal
+import time
+
+import docker
+from testcontainers.core.network import Network
+
+from lifecycle.stack import (
+    app_environment,
+    app_server,
+    mysql_server,
+    run_migrations,
+    use_ryuk_only_if_available,
+)
+
+# Plain HTTP on localhost: no redirect to HTTPS, and no HSTS for the browser to remember.
+LOCAL_SETTINGS = {
+    "DJANGO_ALLOWED_HOSTS": "localhost,127.0.0.1",
+    "DJANGO_SECURE_SSL_REDIRECT": "0",
+    "DJANGO_SECURE_HSTS_SECONDS": "0",
+}
+
+
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_until_interrupted(
+    client: docker.DockerClient, app_image: str, mysql_image: str, port: int
+) -> None:
+    use_ryuk_only_if_available(client)
+    # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    with Network() as network, mysql_server(mysql_image, network) as database:
+        env = {**app_environment(database), **LOCAL_SETTINGS}
+        print("applying migrations ...", flush=True)
+        run_migrations(client, app_image, network, env)
+        with app_server(app_image, network, env, host_port=port):
+            print(f"my_app is up at http://localhost:{port}/ (Ctrl-C stops and removes it)")
+            try:
+                while True:
+                    time.sleep(3600)
+            except KeyboardInterrupt:
+                print("stopping ...", flush=True)
