@@ -2,12 +2,11 @@
 
 import os
 import shutil
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lifecycle.commands import run
+from lifecycle.commands import CommandFailed, run
 from lifecycle.errors import BuildKitUnavailable
 
 # From 23.0 the CLI builds with BuildKit only through buildx; older ones have it built in.
@@ -22,13 +21,16 @@ class BuildCli:
     env: Mapping[str, str] = field(default_factory=dict)
 
 
-def quiet(argv: Sequence[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+def probe(argv: Sequence[str]) -> str | None:
+    """A capability check: the command's output when it succeeds, None when it fails."""
+    try:
+        return run(argv, stream=False, echo=False)
+    except CommandFailed:
+        return None
 
 
 def client_major_version(cli: str) -> int | None:
-    result = quiet([cli, "version", "--format", "{{.Client.Version}}"])
-    version = result.stdout.strip()
+    version = (probe([cli, "version", "--format", "{{.Client.Version}}"]) or "").strip()
     if not version or not version.split(".")[0].isdigit():
         return None
     return int(version.split(".")[0])
@@ -39,7 +41,7 @@ def find_build_cli(candidates: Sequence[str]) -> BuildCli:
     for cli in candidates:
         if shutil.which(cli) is None:
             continue
-        if quiet([cli, "buildx", "version"]).returncode == 0:
+        if probe([cli, "buildx", "version"]) is not None:
             return BuildCli((cli, "buildx", "build", "--load"))
         major = client_major_version(cli)
         if major is not None and major < FIRST_CLI_WITHOUT_BUILTIN_BUILDKIT:

@@ -27,9 +27,12 @@ def run(
     cwd: Path | None = None,
     stream: bool = True,
     input_text: str | None = None,
+    echo: bool = True,
 ) -> str:
-    """Run a command, echoing it and (when stream) its output live; return its output."""
-    print(f"$ {shlex.join(argv)}", file=sys.stderr, flush=True)
+    """Run a command, echoing it (unless echo is off) and, when stream, its output live;
+    return its output (stdout and stderr together)."""
+    if echo:
+        print(f"$ {shlex.join(argv)}", file=sys.stderr, flush=True)
     try:
         process = subprocess.Popen(
             argv,

@@ -3,9 +3,9 @@ on the same cores as the server, stays small next to what is measured."""
 
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 
+from lifecycle.commands import CommandFailed, run
 from lifecycle.errors import LifecycleError
 
 FINISHED = re.compile(r"finished in ([\d.]+)(ms|s|us),")
@@ -68,7 +68,6 @@ def burst(
     requests: int,
     concurrency: int | None = None,
     headers: dict[str, str] | None = None,
-    timeout_seconds: float = 120,
 ) -> Burst:
     """Send `requests` GETs to url over `concurrency` connections (all at once by default)."""
     if shutil.which("h2load") is None:
@@ -79,7 +78,8 @@ def burst(
         # h2load takes the Host header from the URL unless told the :authority.
         name = ":authority" if name.lower() == "host" else name
         argv += ["-H", f"{name}: {value}"]
-    result = subprocess.run(
-        [*argv, url], capture_output=True, text=True, timeout=timeout_seconds, check=False
-    )
-    return parse_h2load(result.stdout + result.stderr, requests, concurrency)
+    try:
+        output = run([*argv, url], stream=False, echo=False)
+    except CommandFailed as failure:
+        output = failure.output_tail  # h2load exits non-zero when requests fail; parse anyway
+    return parse_h2load(output, requests, concurrency)

@@ -1,10 +1,10 @@
 """Image tags and OCI labels computed from the git checkout."""
 
 import datetime
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from lifecycle.commands import CommandFailed, run
 from lifecycle.errors import LifecycleError
 
 SHORT_SHA_LENGTH = 12
@@ -23,15 +23,13 @@ class Revision:
 
 
 def git(project_dir: Path, *args: str) -> str:
-    result = subprocess.run(
-        ["git", *args], cwd=project_dir, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
+    try:
+        return run(["git", *args], cwd=project_dir, stream=False, echo=False).strip()
+    except CommandFailed as failure:
         raise LifecycleError(
-            f"git {' '.join(args)} failed ({result.stderr.strip()}): "
+            f"git {' '.join(args)} failed ({failure.output_tail.strip()}): "
             "build from a git checkout with at least one commit"
-        )
-    return result.stdout.strip()
+        ) from None
 
 
 def current_revision(project_dir: Path) -> Revision:

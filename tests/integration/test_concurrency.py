@@ -50,11 +50,15 @@ def throughput(url: str, requests: int, concurrency: int) -> float:
 
 
 def test_cpu_bound_throughput_scales_with_workers(app, app_one_worker):
-    url_path = "/demo/cpu?rounds=100000"
+    url_path = "/demo/cpu?rounds=150000"
     cores = len(os.sched_getaffinity(0))
     workers = len(worker_pids(app))
-    throughput(app.url(url_path), 4, 4)  # warm both before measuring
-    throughput(app_one_worker.url(url_path), 4, 4)
-    many = throughput(app.url(url_path), 40, 2 * workers)
-    one = throughput(app_one_worker.url(url_path), 40, 2 * workers)
+    concurrency = 2 * workers
+    for server in (app, app_one_worker):  # every worker has served before we measure
+        throughput(server.url(url_path), 8 * workers, concurrency)
+    # Best of three, alternating, so a moment of noise on the shared cores does not decide it.
+    many, one = 0.0, 0.0
+    for _ in range(3):
+        many = max(many, throughput(app.url(url_path), 40, concurrency))
+        one = max(one, throughput(app_one_worker.url(url_path), 40, concurrency))
     assert many / one >= 0.7 * min(workers, cores), (workers, cores, many, one)
