@@ -5,6 +5,7 @@ Prints a table and writes latency.png (mean latency against concurrency) to OUT_
 """
 
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +18,16 @@ from testcontainers.core.network import Network
 from lifecycle.engine import connect
 from lifecycle.errors import LifecycleError
 from lifecycle.load import Burst, burst
+from lifecycle.memory import MemoryGrowth, peak_memory_during
 from lifecycle.stack import (
+    BIG_FILE_NAME,
     INGRESS_HEADERS,
     app_environment,
     app_server,
     mysql_server,
     run_migrations,
     use_ryuk_only_if_available,
+    write_big_static_dir,
 )
 from lifecycle.tables import render_table
 
@@ -98,19 +102,39 @@ def plot(points: list[Point], out: Path) -> None:
     figure.savefig(out, dpi=100)
 
 
+def download_memory(server) -> MemoryGrowth:
+    """Process memory of the app while ten clients download the 50 MB static file at once."""
+    url = server.url(f"/static/big/{BIG_FILE_NAME}")
+    burst(url, 1, headers=INGRESS_HEADERS)
+    result, growth = peak_memory_during(server.docker, lambda: burst(url, 10, headers=HEADERS))
+    if result.ok_2xx != 10:
+        raise LifecycleError(f"big downloads: only {result.ok_2xx} of 10 ok")
+    return growth
+
+
 def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
     client = connect()
     use_ryuk_only_if_available(client)
     out_dir.mkdir(parents=True, exist_ok=True)
     points: list[Point] = []
-    with Network() as network, mysql_server(mysql_image, network) as database:
+    with (
+        tempfile.TemporaryDirectory(prefix="big-static-") as scratch,
+        Network() as network,
+        mysql_server(mysql_image, network) as database,
+    ):
+        big_static = write_big_static_dir(Path(scratch) / "static")
         env = app_environment(database)
         run_migrations(client, app_image, network, env)
         for label, extra in (("1 worker", {"WEB_CONCURRENCY": "1"}), ("W workers", {})):
-            with app_server(app_image, network, {**env, **extra}) as server:
+            with app_server(app_image, network, {**env, **extra}, big_static) as server:
                 print(f"measuring {label} ...", flush=True)
                 points += measure(server.base_url, label)
+                growth = download_memory(server)
     print(table(points))
+    print(
+        f"ten concurrent 50 MB static downloads: idle {growth.idle_bytes / 1e6:.1f} MB, "
+        f"peak {growth.peak_bytes / 1e6:.1f} MB, grew {growth.grew_mb:.1f} MB"
+    )
     plot(points, out_dir / "latency.png")
     print(f"plot: {out_dir / 'latency.png'}")
 

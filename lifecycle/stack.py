@@ -30,6 +30,22 @@ PUBLIC_HOST = "my-app.test"
 # original scheme (without it the app redirects to HTTPS).
 INGRESS_HEADERS = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https"}
 BIG_STATIC_MOUNT = "/app/staticfiles/big"
+BIG_FILE_NAME = "big.bin"
+BIG_FILE_BYTES = 50 * 1024 * 1024
+
+
+def write_big_static_dir(folder: Path) -> Path:
+    """A folder holding one 50 MB unhashed file, readable by the app's user, to mount into
+    STATIC_ROOT: large downloads must stream, not sit in memory."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    big = folder / BIG_FILE_NAME
+    with big.open("wb") as out:
+        block = secrets.token_bytes(1024 * 1024)
+        for _ in range(BIG_FILE_BYTES // len(block)):
+            out.write(block)
+    big.chmod(0o644)
+    return folder
 
 
 def use_ryuk_only_if_available(client: docker.DockerClient) -> bool:
@@ -162,7 +178,7 @@ def app_server(
     for name, value in env.items():
         container.with_env(name, value)
     if big_static_dir is not None:
-        container.with_volume_mapping(str(big_static_dir), BIG_STATIC_MOUNT, "ro")
+        container.with_volume_mapping(str(big_static_dir.resolve()), BIG_STATIC_MOUNT, "ro")
     with container:
         host = container.get_container_host_ip()
         server = AppServer(container, f"http://{host}:{container.get_exposed_port(APP_PORT)}")

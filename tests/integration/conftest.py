@@ -22,9 +22,8 @@ from lifecycle.stack import (
     mysql_server,
     run_migrations,
     use_ryuk_only_if_available,
+    write_big_static_dir,
 )
-
-BIG_FILE_BYTES = 50 * 1024 * 1024
 
 
 @pytest.fixture(scope="session")
@@ -76,16 +75,7 @@ def app_env(docker_client, images, network, database) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def big_static_dir(tmp_path_factory) -> Path:
-    """A 50 MB unhashed file mounted into STATIC_ROOT, readable by the app's user."""
-    folder = tmp_path_factory.mktemp("big-static")
-    folder.chmod(0o755)
-    big = folder / "big.bin"
-    with big.open("wb") as out:
-        block = os.urandom(1024 * 1024)
-        for _ in range(BIG_FILE_BYTES // len(block)):
-            out.write(block)
-    big.chmod(0o644)
-    return folder
+    return write_big_static_dir(tmp_path_factory.mktemp("big-static"))
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,6 @@
 import gzip
 import http.client
 import re
-import threading
-import time
 from urllib.parse import urlsplit
 
 import brotli
@@ -12,8 +10,8 @@ import httpx
 import pytest
 
 from lifecycle.load import burst
-from lifecycle.stack import INGRESS_HEADERS
-from tests.integration.conftest import BIG_FILE_BYTES
+from lifecycle.memory import peak_memory_during
+from lifecycle.stack import BIG_FILE_BYTES, BIG_FILE_NAME, INGRESS_HEADERS
 
 IMMUTABLE = "max-age=315360000, public, immutable"
 SEVEN_DAYS = "max-age=604800, public"
@@ -69,7 +67,7 @@ def test_validators_give_304(web, hashed_css):
 
 
 def test_head_gives_headers_without_a_body(web):
-    response = web.head("/static/big/big.bin")
+    response = web.head(f"/static/big/{BIG_FILE_NAME}")
     assert response.status_code == 200
     assert response.headers["content-length"] == str(BIG_FILE_BYTES)
     assert response.content == b""
@@ -104,31 +102,9 @@ def test_path_traversal_is_404(app, raw_path):
         connection.close()
 
 
-def anonymous_memory_bytes(container) -> int:
-    """The container's process memory (not page cache), from the engine's stats."""
-    stats = container.stats(stream=False)["memory_stats"]["stats"]
-    return int(stats.get("total_rss", stats.get("rss", stats.get("anon", 0))))
-
-
 def test_large_downloads_stream_in_bounded_memory(app):
-    burst(app.url("/static/big/big.bin"), 1, headers=INGRESS_HEADERS)  # warm the workers
-    idle = anonymous_memory_bytes(app.docker)
-    peak = idle
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, anonymous_memory_bytes(app.docker))
-            time.sleep(0.05)
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        result = burst(app.url("/static/big/big.bin"), 10, headers=INGRESS_HEADERS)
-    finally:
-        done.set()
-        sampler.join()
+    url = app.url(f"/static/big/{BIG_FILE_NAME}")
+    burst(url, 1, headers=INGRESS_HEADERS)  # warm the workers
+    result, growth = peak_memory_during(app.docker, lambda: burst(url, 10, headers=INGRESS_HEADERS))
     assert result.ok_2xx == 10, result
-    grew_mb = (peak - idle) / 1e6
-    assert grew_mb <= 20, f"memory grew by {grew_mb:.1f} MB during ten 50 MB downloads"
+    assert growth.grew_mb <= 20, f"memory grew by {growth.grew_mb:.1f} MB in ten 50 MB downloads"
