@@ -13,7 +13,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
-from testcontainers.core.network import Network
 
 from lifecycle.engine import connect
 from lifecycle.errors import LifecycleError
@@ -22,10 +21,8 @@ from lifecycle.memory import MemoryGrowth, peak_memory_during
 from lifecycle.stack import (
     BIG_FILE_NAME,
     INGRESS_HEADERS,
-    app_environment,
     app_server,
-    mysql_server,
-    run_migrations,
+    migrated_database,
     use_ryuk_only_if_available,
     write_big_static_dir,
 )
@@ -119,14 +116,12 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
     points: list[Point] = []
     with (
         tempfile.TemporaryDirectory(prefix="big-static-") as scratch,
-        Network() as network,
-        mysql_server(mysql_image, network) as database,
+        migrated_database(client, app_image, mysql_image) as db,
     ):
         big_static = write_big_static_dir(Path(scratch) / "static")
-        env = app_environment(database)
-        run_migrations(client, app_image, network, env)
         for label, extra in (("1 worker", {"WEB_CONCURRENCY": "1"}), ("W workers", {})):
-            with app_server(app_image, network, {**env, **extra}, big_static) as server:
+            env = {**db.app_env, **extra}
+            with app_server(app_image, db.network, env, big_static) as server:
                 print(f"measuring {label} ...", flush=True)
                 points += measure(server.base_url, label)
                 growth = download_memory(server)

@@ -4,15 +4,8 @@ import signal
 import time
 
 import docker
-from testcontainers.core.network import Network
 
-from lifecycle.stack import (
-    app_environment,
-    app_server,
-    mysql_server,
-    run_migrations,
-    use_ryuk_only_if_available,
-)
+from lifecycle.stack import app_server, migrated_database, use_ryuk_only_if_available
 
 # Plain HTTP on localhost: no redirect to HTTPS, and no HSTS for the browser to remember.
 LOCAL_SETTINGS = {
@@ -32,11 +25,10 @@ def run_until_interrupted(
     use_ryuk_only_if_available(client)
     # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
-    with Network() as network, mysql_server(mysql_image, network) as database:
-        env = {**app_environment(database), **LOCAL_SETTINGS}
-        print("applying migrations ...", flush=True)
-        run_migrations(client, app_image, network, env)
-        with app_server(app_image, network, env, host_port=port):
+    print("starting MySQL and applying migrations ...", flush=True)
+    with migrated_database(client, app_image, mysql_image) as db:
+        env = {**db.app_env, **LOCAL_SETTINGS}
+        with app_server(app_image, db.network, env, host_port=port):
             print(f"my_app is up at http://localhost:{port}/ (Ctrl-C stops and removes it)")
             try:
                 while True:

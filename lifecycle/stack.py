@@ -225,3 +225,21 @@ def registry_server(image: str, auth_dir: Path | None = None) -> Iterator[Regist
                 raise LifecycleError(f"the registry at {server.address} did not answer in 30s")
             time.sleep(0.2)
         yield server
+
+
+@dataclass(frozen=True)
+class MigratedDatabase:
+    network: Network
+    database: Database
+    app_env: dict[str, str]
+
+
+@contextmanager
+def migrated_database(
+    client: docker.DockerClient, app_image: str, mysql_image: str
+) -> Iterator[MigratedDatabase]:
+    """A network of its own with MySQL on it, migrated by a one-off app container."""
+    with Network() as network, mysql_server(mysql_image, network) as database:
+        env = app_environment(database)
+        run_migrations(client, app_image, network, env)
+        yield MigratedDatabase(network, database, env)

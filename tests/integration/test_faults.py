@@ -5,15 +5,8 @@ import time
 
 import httpx
 import pytest
-from testcontainers.core.network import Network
 
-from lifecycle.stack import (
-    INGRESS_HEADERS,
-    app_environment,
-    app_server,
-    mysql_server,
-    run_migrations,
-)
+from lifecycle.stack import INGRESS_HEADERS, app_server, migrated_database
 from tests.integration.processes import worker_pids
 
 
@@ -72,11 +65,11 @@ def test_killed_worker_is_replaced_and_service_keeps_answering(disposable_app):
 @pytest.fixture
 def own_database_stack(docker_client, images):
     """MySQL and the app on a network of their own, so restarting MySQL disturbs no other test."""
-    with Network() as network, mysql_server(images["mysql"], network) as database:
-        env = app_environment(database)
-        run_migrations(docker_client, images["app"], network, env)
-        with app_server(images["app"], network, env) as server:
-            yield database, server
+    with (
+        migrated_database(docker_client, images["app"], images["mysql"]) as db,
+        app_server(images["app"], db.network, db.app_env) as server,
+    ):
+        yield db.database, server
 
 
 def wait_for_status(url: str, wanted: int, timeout: float = 60) -> list[int]:
