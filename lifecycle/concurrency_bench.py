@@ -1,4 +1,5 @@
-"""Concurrency benchmark of the built image, 1 worker against the default W workers:
+"""Concurrency benchmark of the built image, 1 worker against the default W workers (one per
+CPU the container may use):
 `python -m lifecycle.concurrency_bench APP_IMAGE MYSQL_IMAGE OUT_DIR`.
 
 Prints a table and writes latency.png (mean latency against concurrency) to OUT_DIR.
@@ -24,6 +25,7 @@ from lifecycle.stack import (
     app_server,
     migrated_database,
     use_ryuk_only_if_available,
+    worker_pids,
     write_big_static_dir,
 )
 from lifecycle.tables import render_table
@@ -119,9 +121,11 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
         migrated_database(client, app_image, mysql_image) as db,
     ):
         big_static = write_big_static_dir(Path(scratch) / "static")
-        for label, extra in (("1 worker", {"WEB_CONCURRENCY": "1"}), ("W workers", {})):
+        for extra in ({"WEB_CONCURRENCY": "1"}, {}):
             env = {**db.app_env, **extra}
             with app_server(app_image, db.network, env, big_static) as server:
+                workers = len(worker_pids(server))
+                label = f"{workers} worker{'s' if workers > 1 else ''}"
                 print(f"measuring {label} ...", flush=True)
                 points += measure(server.base_url, label)
                 growth = download_memory(server)

@@ -139,6 +139,28 @@ class AppServer:
         return self.container.get_wrapped_container()
 
 
+# uvicorn's workers are spawned by multiprocessing; a killed one stays a zombie until reaped.
+LIST_WORKERS = """
+import os
+for pid in sorted(int(p) for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()):
+    try:
+        state = open(f'/proc/{pid}/stat').read().rsplit(') ', 1)[1].split()[0]
+        command = open(f'/proc/{pid}/cmdline').read()
+    except OSError:
+        continue
+    if 'spawn_main' in command and state != 'Z':
+        print(pid)
+"""
+
+
+def worker_pids(server: AppServer) -> list[int]:
+    """The PIDs of uvicorn's live worker processes inside the app container."""
+    result = server.docker.exec_run(["python", "-c", LIST_WORKERS])
+    if result.exit_code != 0:
+        raise LifecycleError(f"cannot list the workers: {result.output.decode()}")
+    return [int(line) for line in result.output.decode().split()]
+
+
 def wait_until_ready(server: AppServer, timeout_seconds: float = 90) -> None:
     """Poll /readyz until it answers 200; fail early, with the logs, if the container exits."""
     deadline = time.monotonic() + timeout_seconds

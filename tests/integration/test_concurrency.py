@@ -7,8 +7,7 @@ CPU-bound views only run in parallel across worker processes.
 import os
 
 from lifecycle.load import burst
-from lifecycle.stack import INGRESS_HEADERS
-from tests.integration.processes import worker_pids
+from lifecycle.stack import INGRESS_HEADERS, worker_pids
 
 
 def one_then_many(url: str, concurrency: int):

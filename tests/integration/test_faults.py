@@ -6,8 +6,7 @@ import time
 import httpx
 import pytest
 
-from lifecycle.stack import INGRESS_HEADERS, app_server, migrated_database
-from tests.integration.processes import worker_pids
+from lifecycle.stack import INGRESS_HEADERS, app_server, migrated_database, worker_pids
 
 
 def get(url: str, timeout: float = 30) -> int:
