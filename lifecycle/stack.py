@@ -158,7 +158,9 @@ def worker_pids(server: AppServer) -> list[int]:
     result = server.docker.exec_run(["python", "-c", LIST_WORKERS])
     if result.exit_code != 0:
         raise LifecycleError(f"cannot list the workers: {result.output.decode()}")
-    return [int(line) for line in result.output.decode().split()]
+    spawned = [int(line) for line in result.output.decode().split()]
+    # With one worker, uvicorn serves from its main process (PID 1) and spawns none.
+    return spawned or [1]
 
 
 def wait_until_ready(server: AppServer, timeout_seconds: float = 90) -> None:
