@@ -49,5 +49,7 @@ def test_local_equivalent_with_an_unchanged_recipe_is_not_rebuilt(docker_client,
 
 def test_official_only_policy_without_the_image_is_a_clear_error(docker_client, settings, cli):
     missing = "my-app-test/not-in-any-registry:1"
-    with pytest.raises(LifecycleError, match=r"is not present and cannot be pulled: .*INVOKE_BASES_POLICY=auto"):
+    with pytest.raises(
+        LifecycleError, match=r"is not present and cannot be pulled: .*INVOKE_BASES_POLICY=auto"
+    ):
         resolve(docker_client, with_policy(settings, "official", mysql=missing), cli, Role.MYSQL)
