@@ -142,9 +142,13 @@ def push(
     log_in(client, address, credentials)
     digest = None
     for push_tag in (tag, settings.moving_tag):
+        # The registry-named tag exists only for the push, and goes whatever happens.
         image.tag(repository, push_tag)
-        print(f"pushing {repository}:{push_tag}", flush=True)
-        pushed = stream_push(client, repository, push_tag)
+        try:
+            print(f"pushing {repository}:{push_tag}", flush=True)
+            pushed = stream_push(client, repository, push_tag)
+        finally:
+            client.images.remove(f"{repository}:{push_tag}", noprune=True)
         digest = digest or pushed
     served = manifest_digest(
         settings.registry.scheme, address, settings.repository, tag, credentials

@@ -104,6 +104,7 @@ def test_unreachable_registry_gives_one_clear_line(clean_tag, tmp_path):
     assert result.returncode == 1
     assert last_line(result).startswith("error: push of localhost:9/my-app:0123456789ab failed")
     assert not (tmp_path / "pushed.json").exists()
+    assert not docker.from_env().images.list(name="localhost:9/my-app")
 
 
 def test_invoke_push_records_what_deploy_will_use(open_registry, clean_tag, tmp_path):
