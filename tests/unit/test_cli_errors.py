@@ -63,3 +63,18 @@ def test_lock_out_of_date_with_pipfile_is_a_clear_error(tmp_path):
 
 def test_current_lock_passes():
     check_lock_is_current(PROJECT)
+
+
+def test_integration_session_without_docker_says_so_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lifecycle.prepare", str(tmp_path / "images.json")],
+        cwd=PROJECT,
+        env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")
+    assert not (tmp_path / "images.json").exists()
