@@ -7,7 +7,7 @@ from invoke import Collection, Context, task
 from lifecycle import deploy as deployment
 from lifecycle import local_run, registry
 from lifecycle.app_image import build_app_image
-from lifecycle.base_images import Role, resolve, resolve_all
+from lifecycle.base_images import Role, resolve, resolve_all, roles_named
 from lifecycle.build_bench import benchmark_builds
 from lifecycle.buildkit import find_build_cli
 from lifecycle.cli import one_line_errors
@@ -48,9 +48,9 @@ def static(c: Context) -> None:
 def images(c: Context, only: str = "") -> None:
     """Make the base images available: official where they can be had, else built from Debian."""
     settings = settings_from(c.config)
+    roles = roles_named(only)
     client = connect()
     cli = find_build_cli(settings.build_clis)
-    roles = tuple(Role(name.strip()) for name in only.split(",") if name.strip()) or tuple(Role)
     resolved = resolve_all(client, settings, cli, roles)
     print(
         render_table(

@@ -41,6 +41,16 @@ class ResolvedImage:
     source: str  # present, pulled, built, or cached (a local one whose recipe is unchanged)
 
 
+def roles_named(names: str) -> tuple[Role, ...]:
+    """Roles from a comma-separated list; every role when it is empty."""
+    try:
+        roles = tuple(Role(name.strip()) for name in names.split(",") if name.strip())
+    except ValueError:
+        known = ",".join(role.value for role in Role)
+        raise LifecycleError(f"unknown role in {names!r}: use some of {known}") from None
+    return roles or tuple(Role)
+
+
 def official_name(settings: Settings, role: Role) -> str:
     return getattr(settings.bases, role.value)
 

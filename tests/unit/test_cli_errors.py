@@ -78,3 +78,11 @@ def test_integration_session_without_docker_says_so_in_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")
     assert not (tmp_path / "images.json").exists()
+
+
+def test_unknown_base_image_role_is_a_clear_error():
+    result = invoke("images", "--only", "postgres")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: unknown role in 'postgres': use some of python_build,python_runtime,mysql,registry"
+    )
