@@ -60,7 +60,6 @@ class BuildRequest:
     build_args: Mapping[str, str] = field(default_factory=dict)
     labels: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, Path] = field(default_factory=dict)
-    target: str | None = None
 
 
 def build_argv(cli: BuildCli, request: BuildRequest) -> list[str]:
@@ -73,8 +72,6 @@ def build_argv(cli: BuildCli, request: BuildRequest) -> list[str]:
         argv += ["--label", f"{name}={value}"]
     for secret_id, path in request.secrets.items():
         argv += ["--secret", f"id={secret_id},src={path}"]
-    if request.target:
-        argv += ["--target", request.target]
     return [*argv, str(request.context)]
 
 

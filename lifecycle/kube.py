@@ -47,7 +47,3 @@ class Kubectl:
             print(f"  waiting for job/{name} ...", flush=True)
             time.sleep(poll_seconds)
         raise LifecycleError(f"job/{name} did not finish within {timeout_seconds}s")
-
-
-def current_context(binary: str) -> str:
-    return run([binary, "config", "current-context"], stream=False).strip()
