@@ -14,7 +14,6 @@ from lifecycle.cli import one_line_errors
 from lifecycle.commands import run
 from lifecycle.config import settings_from
 from lifecycle.engine import connect
-from lifecycle.errors import ConfigError
 from lifecycle.lockfile import check_lock_is_current
 from lifecycle.size import check_budget, image_layers, image_size_bytes, layer_table
 from lifecycle.tables import render_table
@@ -116,7 +115,7 @@ def push(c: Context, tag: str = "", force: bool = False) -> None:
 def deploy(c: Context, env: str = "staging", dry_run: bool = False) -> None:
     """Deploy the last pushed digest: migration Job, apply, rollout status; undo on failure."""
     settings = settings_from(c.config)
-    environment = environment_named(settings, env)
+    environment = settings.deploy.environment(env)
     kubectl = deployment.kubectl_for(settings.deploy, environment)
     pushed = registry.last_pushed(settings.project_dir / settings.deploy.pushed_record)
     plan = deployment.make_plan(settings.project_dir, settings.deploy, environment, pushed)
@@ -135,7 +134,7 @@ def deploy(c: Context, env: str = "staging", dry_run: bool = False) -> None:
 def rollback(c: Context, env: str = "staging") -> None:
     """Undo the last rollout of the app (kubectl rollout undo) and wait for it."""
     settings = settings_from(c.config)
-    environment = environment_named(settings, env)
+    environment = settings.deploy.environment(env)
     deployment.rollback(deployment.kubectl_for(settings.deploy, environment), settings.deploy)
 
 
@@ -153,14 +152,6 @@ def up(c: Context, port: int = 8000) -> None:
         mysql.reference,
         port,
     )
-
-
-def environment_named(settings, name: str):
-    try:
-        return settings.deploy.environments[name]
-    except KeyError:
-        known = ", ".join(settings.deploy.environments)
-        raise ConfigError(f"unknown environment {name!r}: use one of {known}") from None
 
 
 namespace = Collection(deps, static, images, build, size, bench_build, push, deploy, rollback, up)

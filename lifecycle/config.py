@@ -47,6 +47,13 @@ class Deploy:
     pushed_record: str
     environments: dict[str, Environment]
 
+    def environment(self, name: str) -> Environment:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments)
+            raise ConfigError(f"unknown environment {name!r}: use one of {known}") from None
+
 
 @dataclass(frozen=True)
 class Settings:

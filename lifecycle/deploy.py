@@ -16,6 +16,19 @@ WEB_PODS = "app.kubernetes.io/name=my-app,app.kubernetes.io/component=web"
 LOG_LINES = 20
 
 
+ROLLOUT_UNDO = ("rollout", "undo", f"deployment/{DEPLOYMENT}")
+
+
+def rollout_status(deploy: Deploy) -> tuple[str, ...]:
+    """kubectl arguments that wait for the Deployment's rollout, failing after the timeout."""
+    return (
+        "rollout",
+        "status",
+        f"deployment/{DEPLOYMENT}",
+        f"--timeout={deploy.rollout_timeout_seconds}s",
+    )
+
+
 class DeployFailed(LifecycleError):
     """The migration or the rollout failed; the message says what was done about it."""
 
@@ -30,10 +43,6 @@ class Plan:
     app_kinds: tuple[str, ...]
 
     def describe(self, kubectl: Kubectl, deploy: Deploy) -> str:
-        status = (
-            f"rollout status deployment/{DEPLOYMENT} --timeout={deploy.rollout_timeout_seconds}s"
-        )
-        undo = ("rollout", "undo", f"deployment/{DEPLOYMENT}")
         lines = [
             f"deploy {self.image} to {self.environment.name} "
             f"(context {kubectl.context}, namespace {kubectl.namespace}):",
@@ -41,8 +50,8 @@ class Plan:
             f"  2. wait up to {deploy.migration_timeout_seconds}s for job/{self.migration_job}; "
             "if it fails: print its log and stop, applying nothing else",
             f"  3. {' '.join(kubectl.argv('apply', '-f', '-'))}   # {', '.join(self.app_kinds)}",
-            f"  4. {' '.join(kubectl.argv(*status.split()))}",
-            f"  5. if the rollout fails: {' '.join(kubectl.argv(*undo))}, wait for it, "
+            f"  4. {' '.join(kubectl.argv(*rollout_status(deploy)))}",
+            f"  5. if the rollout fails: {' '.join(kubectl.argv(*ROLLOUT_UNDO))}, wait for it, "
             "print events and a failing pod's log, exit non-zero",
         ]
         return "\n".join(lines)
@@ -118,21 +127,15 @@ def roll_out(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
     print(f"[2/3] apply {', '.join(plan.app_kinds)}", flush=True)
     kubectl.apply(plan.app_manifests)
     print(f"[3/3] rollout of deployment/{DEPLOYMENT}", flush=True)
-    status = (
-        "rollout",
-        "status",
-        f"deployment/{DEPLOYMENT}",
-        f"--timeout={deploy.rollout_timeout_seconds}s",
-    )
     try:
-        kubectl(*status)
+        kubectl(*rollout_status(deploy))
     except CommandFailed as failure:
         reason = failure.output_tail.strip().splitlines()[-1:] or ["no output"]
         print(failing_pod_report(kubectl), flush=True)
         print(f"rolling back deployment/{DEPLOYMENT}", flush=True)
-        kubectl("rollout", "undo", f"deployment/{DEPLOYMENT}")
+        kubectl(*ROLLOUT_UNDO)
         try:
-            kubectl(*status)
+            kubectl(*rollout_status(deploy))
         except CommandFailed:
             raise DeployFailed(
                 f"rollout of {plan.image} failed ({reason[0]}) and so did the rollback: "
@@ -150,10 +153,5 @@ def execute(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
 
 
 def rollback(kubectl: Kubectl, deploy: Deploy) -> None:
-    kubectl("rollout", "undo", f"deployment/{DEPLOYMENT}")
-    kubectl(
-        "rollout",
-        "status",
-        f"deployment/{DEPLOYMENT}",
-        f"--timeout={deploy.rollout_timeout_seconds}s",
-    )
+    kubectl(*ROLLOUT_UNDO)
+    kubectl(*rollout_status(deploy))
