@@ -7,16 +7,11 @@ from pathlib import Path
 
 import yaml
 
+from lifecycle.manifests import pod_spec
+
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
-
-
-def pod_spec(document: dict) -> dict:
-    spec = document.get("spec", {})
-    if document["kind"] == "CronJob":
-        spec = spec.get("jobTemplate", {}).get("spec", {})
-    return spec.get("template", {}).get("spec", {})
 
 
 def image_is_pinned(image: str) -> bool:

@@ -44,9 +44,16 @@ def render_overlay(kubectl: str, overlay: Path, image: str | None = None) -> lis
         return kustomize(kubectl, workdir)
 
 
-def images_of(document: dict) -> list[str]:
+def pod_spec(document: dict) -> dict:
+    """The pod template's spec of a workload (CronJobs nest it one level deeper); {} otherwise."""
     spec = document.get("spec", {})
-    pod = spec.get("template", {}).get("spec", {}) if "template" in spec else {}
+    if document.get("kind") == "CronJob":
+        spec = spec.get("jobTemplate", {}).get("spec", {})
+    return spec.get("template", {}).get("spec", {})
+
+
+def images_of(document: dict) -> list[str]:
+    pod = pod_spec(document)
     return [c["image"] for c in pod.get("containers", []) + pod.get("initContainers", [])]
 
 
