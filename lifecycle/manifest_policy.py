@@ -69,11 +69,12 @@ def main(paths: list[str]) -> int:
     failures = 0
     for path in paths:
         documents = [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc]
-        for violation in violations(documents):
+        found = violations(documents)
+        for violation in found:
             print(f"{path}: {violation}")
-            failures += 1
-        if not failures:
+        if not found:
             print(f"{path}: {len(documents)} documents follow the policy")
+        failures += len(found)
     return 1 if failures else 0
 
 
