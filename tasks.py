@@ -6,7 +6,7 @@ from invoke import Collection, Context, task
 
 from lifecycle import deploy as deployment
 from lifecycle import local_run, registry
-from lifecycle.app_image import build_app_image
+from lifecycle.app_image import build_app_image, current_tag
 from lifecycle.base_images import Role, resolve, resolve_all, roles_named
 from lifecycle.build_bench import benchmark_builds
 from lifecycle.buildkit import find_build_cli
@@ -17,7 +17,6 @@ from lifecycle.engine import connect
 from lifecycle.lockfile import check_lock_is_current
 from lifecycle.size import check_budget, image_layers, image_size_bytes, layer_table
 from lifecycle.tables import render_table
-from lifecycle.tags import current_revision
 
 
 @task
@@ -74,7 +73,7 @@ def size(c: Context, tag: str = "") -> None:
     """Print the image's layers and fail when its uncompressed size is over image.budget_mb."""
     settings = settings_from(c.config)
     client = connect()
-    reference = tag or f"{settings.repository}:{current_revision(settings.project_dir).tag}"
+    reference = tag or current_tag(settings)
     print(layer_table(image_layers(client, reference)))
     print(check_budget(reference, image_size_bytes(client, reference), settings.budget_mb))
 
@@ -99,7 +98,7 @@ def push(c: Context, tag: str = "", force: bool = False) -> None:
     """Push the image and the moving tag to registry.address; record and verify the digest."""
     settings = settings_from(c.config)
     client = connect()
-    local = tag or f"{settings.repository}:{current_revision(settings.project_dir).tag}"
+    local = tag or current_tag(settings)
     pushed = registry.push(client, settings, local, registry.credentials_from_environment(), force)
     registry.record(pushed, settings.project_dir / settings.deploy.pushed_record)
     print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
@@ -148,7 +147,7 @@ def up(c: Context, port: int = 8000) -> None:
     mysql = resolve(client, settings, cli, Role.MYSQL)
     local_run.run_until_interrupted(
         client,
-        f"{settings.repository}:{current_revision(settings.project_dir).tag}",
+        current_tag(settings),
         mysql.reference,
         port,
     )

@@ -25,6 +25,12 @@ class BuiltImage:
         return self.tags[0]
 
 
+def current_tag(settings: Settings) -> str:
+    """The app image's tag for the checkout as it is now: what `invoke build` makes."""
+    revision = current_revision(settings.project_dir)
+    return image_tags(settings.repository, revision, settings.moving_tag)[0]
+
+
 def build_request(
     settings: Settings, revision: Revision, builder_image: str, runtime_image: str
 ) -> BuildRequest:
