@@ -3,7 +3,7 @@
 import docker
 import docker.errors
 
-from lifecycle.errors import EngineUnavailable
+from lifecycle.errors import EngineUnavailable, LifecycleError
 
 
 def connect() -> docker.DockerClient:
@@ -16,6 +16,14 @@ def connect() -> docker.DockerClient:
             f"cannot reach the Docker daemon ({error}): start Docker, or set DOCKER_HOST"
         ) from None
     return client
+
+
+def local_image(client: docker.DockerClient, reference: str):
+    """The local image, or one clear error saying how to make it."""
+    try:
+        return client.images.get(reference)
+    except docker.errors.ImageNotFound:
+        raise LifecycleError(f"no local image {reference}: run `invoke build` first") from None
 
 
 def image_exists(client: docker.DockerClient, reference: str) -> bool:

@@ -5,6 +5,7 @@ import time
 
 import docker
 
+from lifecycle.engine import local_image
 from lifecycle.stack import app_server, migrated_database, use_ryuk_only_if_available
 
 # Plain HTTP on localhost: no redirect to HTTPS, and no HSTS for the browser to remember.
@@ -22,6 +23,7 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
 def run_until_interrupted(
     client: docker.DockerClient, app_image: str, mysql_image: str, port: int
 ) -> None:
+    local_image(client, app_image)  # fail here, not in a pull of an image never built
     use_ryuk_only_if_available(client)
     # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
     signal.signal(signal.SIGTERM, stop_on_sigterm)

@@ -11,7 +11,8 @@ import docker.errors
 import httpx
 
 from lifecycle.config import Settings
-from lifecycle.errors import LifecycleError
+from lifecycle.engine import local_image
+from lifecycle.errors import LifecycleError, OverBudget
 from lifecycle.size import check_budget, image_size_bytes
 
 MANIFEST_TYPES = ", ".join(
@@ -63,7 +64,7 @@ def refuse_unless_forced(tag: str, size_bytes: int, budget_mb: float, force: boo
         )
     try:
         check_budget(tag, size_bytes, budget_mb)
-    except LifecycleError as over:
+    except OverBudget as over:
         raise PushFailed(f"{over}; push with --force to send it anyway") from None
 
 
@@ -131,10 +132,7 @@ def push(
     credentials: Credentials | None,
     force: bool = False,
 ) -> PushedImage:
-    try:
-        image = client.images.get(local_tag)
-    except docker.errors.ImageNotFound:
-        raise PushFailed(f"no local image {local_tag}: run `invoke build` first") from None
+    image = local_image(client, local_tag)
     tag = local_tag.rpartition(":")[2]
     refuse_unless_forced(local_tag, image_size_bytes(client, local_tag), settings.budget_mb, force)
     address = settings.registry.address

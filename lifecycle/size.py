@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import docker
 
+from lifecycle.engine import local_image
 from lifecycle.errors import OverBudget
 from lifecycle.tables import render_table
 
@@ -18,12 +19,12 @@ class Layer:
 
 
 def image_size_bytes(client: docker.DockerClient, reference: str) -> int:
-    return int(client.images.get(reference).attrs["Size"])
+    return int(local_image(client, reference).attrs["Size"])
 
 
 def image_layers(client: docker.DockerClient, reference: str) -> list[Layer]:
     """Layers oldest first, with the instruction that made each."""
-    history = client.api.history(reference)
+    history = local_image(client, reference).history()
     layers = [Layer(int(entry["Size"]), clean_instruction(entry["CreatedBy"])) for entry in history]
     return list(reversed(layers))
 
