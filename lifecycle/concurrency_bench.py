@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
+from lifecycle.cli import run_as_command
 from lifecycle.engine import connect
 from lifecycle.errors import LifecycleError
 from lifecycle.load import Burst, burst
@@ -139,7 +140,4 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(sys.argv[1], sys.argv[2], Path(sys.argv[3]))
-    except LifecycleError as error:
-        sys.exit(f"error: {error}")
+    run_as_command(main, sys.argv[1], sys.argv[2], Path(sys.argv[3]))

@@ -12,10 +12,9 @@ from pathlib import Path
 from lifecycle.app_image import build_app_image
 from lifecycle.base_images import Role, resolve
 from lifecycle.buildkit import find_build_cli
-from lifecycle.commands import CommandFailed
+from lifecycle.cli import run_as_command
 from lifecycle.config import settings_from
 from lifecycle.engine import connect
-from lifecycle.errors import LifecycleError
 
 
 def main(out: Path) -> None:
@@ -31,9 +30,4 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main(Path(sys.argv[1]))
-    except LifecycleError as error:
-        sys.exit(f"error: {error}")
-    except CommandFailed as failure:
-        sys.exit(f"error: {failure.argv[0]} exited {failure.returncode} (output above)")
+    run_as_command(main, Path(sys.argv[1]))
