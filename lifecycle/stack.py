@@ -6,7 +6,7 @@ waits for real readiness (MySQL's log, the app's /readyz), and is removed on exi
 
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,24 +163,40 @@ def worker_pids(server: AppServer) -> list[int]:
     return spawned or [1]
 
 
+def wait_for(what: str, not_ready: Callable[[], str | None], timeout_seconds: float) -> None:
+    """Ask not_ready() every 0.2 s until it answers None; its last answer says why not."""
+    deadline = time.monotonic() + timeout_seconds
+    reason = "no answer"
+    while time.monotonic() < deadline:
+        reason = not_ready()
+        if reason is None:
+            return
+        time.sleep(0.2)
+    raise LifecycleError(f"{what} was not ready after {timeout_seconds:.0f}s: {reason}")
+
+
+def http_not_ready(url: str, ready_statuses: tuple[int, ...] = (200,)) -> str | None:
+    """None when url answers one of ready_statuses, else what it answered."""
+    try:
+        response = httpx.get(url, timeout=5)
+    except httpx.TransportError as error:
+        return repr(error)
+    if response.status_code in ready_statuses:
+        return None
+    return f"{response.status_code} {response.text}"
+
+
 def wait_until_ready(server: AppServer, timeout_seconds: float = 90) -> None:
     """Poll /readyz until it answers 200; fail early, with the logs, if the container exits."""
-    deadline = time.monotonic() + timeout_seconds
-    last = "no answer"
-    while time.monotonic() < deadline:
+
+    def not_ready() -> str | None:
         server.docker.reload()
         if server.docker.status == "exited":
             logs = server.docker.logs().decode(errors="replace")
             raise LifecycleError(f"the app container exited: {logs.strip()[-1000:]}")
-        try:
-            response = httpx.get(server.url("/readyz"), timeout=5)
-            if response.status_code == 200:
-                return
-            last = f"{response.status_code} {response.text}"
-        except httpx.TransportError as error:
-            last = repr(error)
-        time.sleep(0.2)
-    raise LifecycleError(f"the app was not ready after {timeout_seconds:.0f}s: {last}")
+        return http_not_ready(server.url("/readyz"))
+
+    wait_for("the app", not_ready, timeout_seconds)
 
 
 @contextmanager
@@ -238,16 +254,9 @@ def registry_server(image: str, auth_dir: Path | None = None) -> Iterator[Regist
     with container:
         # The daemon pushes over plain HTTP only to localhost, so name it that way.
         server = RegistryServer(container, f"localhost:{container.get_exposed_port(REGISTRY_PORT)}")
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://{server.address}/v2/", timeout=2).status_code in (200, 401):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise LifecycleError(f"the registry at {server.address} did not answer in 30s")
-            time.sleep(0.2)
+        # 401 is an answer too: a registry with htpasswd auth is up and asking for credentials.
+        api = f"http://{server.address}/v2/"
+        wait_for(f"the registry at {server.address}", lambda: http_not_ready(api, (200, 401)), 30)
         yield server
 
 
