@@ -117,6 +117,7 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
     use_ryuk_only_if_available(client)
     out_dir.mkdir(parents=True, exist_ok=True)
     points: list[Point] = []
+    growths: dict[str, MemoryGrowth] = {}
     with (
         tempfile.TemporaryDirectory(prefix="big-static-") as scratch,
         migrated_database(client, app_image, mysql_image) as db,
@@ -129,12 +130,13 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
                 label = f"{workers} worker{'s' if workers > 1 else ''}"
                 print(f"measuring {label} ...", flush=True)
                 points += measure(server.base_url, label)
-                growth = download_memory(server)
+                growths[label] = download_memory(server)
     print(table(points))
-    print(
-        f"ten concurrent 50 MB static downloads: idle {growth.idle_bytes / 1e6:.1f} MB, "
-        f"peak {growth.peak_bytes / 1e6:.1f} MB, grew {growth.grew_mb:.1f} MB"
-    )
+    for label, growth in growths.items():
+        print(
+            f"ten concurrent 50 MB static downloads, {label}: idle {growth.idle_bytes / 1e6:.1f} "
+            f"MB, peak {growth.peak_bytes / 1e6:.1f} MB, grew {growth.grew_mb:.1f} MB"
+        )
     plot(points, out_dir / "latency.png")
     print(f"plot: {out_dir / 'latency.png'}")
 
