@@ -78,10 +78,9 @@ def try_official(client: docker.DockerClient, reference: str) -> str | None:
 
 def ensure_debian(client: docker.DockerClient, settings: Settings) -> str:
     tag = debian_name(settings)
-    wanted = recipe(settings.bases.debian_suite, settings.bases.debian_mirror)
-    if image_label(client, tag, RECIPE_LABEL) == wanted:
-        return "cached"
     mirrors = (settings.bases.debian_mirror, settings.bases.debian_security_mirror)
+    if image_label(client, tag, RECIPE_LABEL) == recipe(settings.bases.debian_suite, mirrors):
+        return "cached"
     build_debian_image(client, tag, settings.bases.debian_suite, mirrors, RECIPE_LABEL)
     return "built"
 

@@ -52,9 +52,9 @@ REMOVED_AFTER_BOOTSTRAP = (
 RECIPE_VERSION = "1"
 
 
-def recipe(suite: str, mirror: str) -> str:
+def recipe(suite: str, mirrors: tuple[str, str]) -> str:
     """What the image is made from; a change here means the image must be made again."""
-    return f"debootstrap-minbase/{suite}/{mirror}/v{RECIPE_VERSION}"
+    return f"debootstrap-minbase/{suite}/{'+'.join(mirrors)}/v{RECIPE_VERSION}"
 
 
 def check_can_bootstrap() -> None:
@@ -119,7 +119,7 @@ def build_debian_image(
             tag=version,
             changes=[
                 "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                f"LABEL {label}={recipe(suite, mirror)}",
+                f"LABEL {label}={recipe(suite, mirrors)}",
                 'CMD ["bash"]',
             ],
         )
