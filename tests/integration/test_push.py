@@ -1,9 +1,7 @@
 """invoke push against a real registry (distribution), with and without htpasswd auth."""
 
 import dataclasses
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import docker
@@ -13,8 +11,8 @@ import pytest
 from lifecycle.config import Registry, settings_from
 from lifecycle.registry import Credentials, PushFailed, manifest_digest, push
 from lifecycle.stack import htpasswd_line, registry_server
+from tests.invoke_cli import error_line, run_invoke
 
-PROJECT = Path(__file__).resolve().parents[2]
 USER, PASSWORD = "ci", "correct-horse-battery"
 
 
@@ -69,19 +67,8 @@ def test_push_with_htpasswd_credentials(locked_registry, clean_tag):
 
 
 def invoke_push(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "push", *args],
-        cwd=PROJECT,
-        env={**os.environ, "INVOKE_DEPLOY_PUSHED_RECORD": str(tmp_path / "pushed.json"), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def last_line(result: subprocess.CompletedProcess) -> str:
-    assert "Traceback" not in result.stderr
-    return result.stderr.strip().splitlines()[-1]
+    record = str(tmp_path / "pushed.json")
+    return run_invoke("push", *args, INVOKE_DEPLOY_PUSHED_RECORD=record, **env)
 
 
 def test_wrong_credentials_give_one_clear_line(locked_registry, clean_tag, tmp_path):
@@ -94,15 +81,19 @@ def test_wrong_credentials_give_one_clear_line(locked_registry, clean_tag, tmp_p
         REGISTRY_PASSWORD="wrong",
     )
     assert result.returncode == 1
-    assert last_line(result).startswith(f"error: login to {locked_registry.address} as ci failed")
-    assert last_line(result).endswith("check REGISTRY_USERNAME and REGISTRY_PASSWORD")
+    assert error_line(result.stderr).startswith(
+        f"error: login to {locked_registry.address} as ci failed"
+    )
+    assert error_line(result.stderr).endswith("check REGISTRY_USERNAME and REGISTRY_PASSWORD")
     assert not (tmp_path / "pushed.json").exists()
 
 
 def test_unreachable_registry_gives_one_clear_line(clean_tag, tmp_path):
     result = invoke_push(tmp_path, "--tag", clean_tag, INVOKE_REGISTRY_ADDRESS="localhost:9")
     assert result.returncode == 1
-    assert last_line(result).startswith("error: push of localhost:9/my-app:0123456789ab failed")
+    assert error_line(result.stderr).startswith(
+        "error: push of localhost:9/my-app:0123456789ab failed"
+    )
     assert not (tmp_path / "pushed.json").exists()
     assert not docker.from_env().images.list(name="localhost:9/my-app")
 

@@ -3,26 +3,13 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from lifecycle.engine import connect
 from lifecycle.errors import EngineUnavailable, LifecycleError
 from lifecycle.lockfile import check_lock_is_current
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def invoke(*args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=PROJECT,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.invoke_cli import PROJECT, run_invoke
 
 
 def test_unreachable_docker_daemon_is_a_clear_error(monkeypatch):
@@ -32,7 +19,7 @@ def test_unreachable_docker_daemon_is_a_clear_error(monkeypatch):
 
 
 def test_build_with_unreachable_daemon_prints_one_line_and_exits_1():
-    result = invoke("build", DOCKER_HOST="tcp://127.0.0.1:9")
+    result = run_invoke("build", DOCKER_HOST="tcp://127.0.0.1:9")
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")
@@ -40,7 +27,7 @@ def test_build_with_unreachable_daemon_prints_one_line_and_exits_1():
 
 
 def test_bad_budget_setting_prints_one_line_and_exits_1():
-    result = invoke("size", INVOKE_IMAGE_BUDGET_MB="-1")
+    result = run_invoke("size", INVOKE_IMAGE_BUDGET_MB="-1")
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: image.budget_mb must be a positive number of megabytes, got -1: "
@@ -81,7 +68,7 @@ def test_integration_session_without_docker_says_so_in_one_line(tmp_path):
 
 
 def test_unknown_base_image_role_is_a_clear_error():
-    result = invoke("images", "--only", "postgres")
+    result = run_invoke("images", "--only", "postgres")
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: unknown role in 'postgres': use some of python_build,python_runtime,mysql,registry"

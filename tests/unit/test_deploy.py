@@ -6,13 +6,13 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-PROJECT = Path(__file__).resolve().parents[2]
+from tests.invoke_cli import PROJECT, error_line, run_invoke
+
 STANDINS = PROJECT / "tests" / "standins"
 DIGEST = "sha256:" + "ab" * 32
 REAL_KUBECTL = shutil.which("kubectl")
@@ -36,21 +36,14 @@ class Deployer:
         )
 
     def invoke(self, *args: str, fail: str = "", **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "invoke", *args],
-            cwd=PROJECT,
-            env={
-                **os.environ,
-                "PATH": f"{STANDINS}{os.pathsep}{os.environ['PATH']}",
-                "STANDIN_KUBECTL_LOG": str(self.log),
-                "STANDIN_REAL_KUBECTL": REAL_KUBECTL,
-                "STANDIN_KUBECTL_FAIL": fail,
-                "INVOKE_DEPLOY_PUSHED_RECORD": str(self.record),
-                **env,
-            },
-            capture_output=True,
-            text=True,
-            timeout=120,
+        return run_invoke(
+            *args,
+            PATH=f"{STANDINS}{os.pathsep}{os.environ['PATH']}",
+            STANDIN_KUBECTL_LOG=str(self.log),
+            STANDIN_REAL_KUBECTL=REAL_KUBECTL,
+            STANDIN_KUBECTL_FAIL=fail,
+            INVOKE_DEPLOY_PUSHED_RECORD=str(self.record),
+            **env,
         )
 
     def calls(self) -> list[dict]:
@@ -73,12 +66,6 @@ class Deployer:
 @pytest.fixture
 def deployer(tmp_path) -> Deployer:
     return Deployer(tmp_path)
-
-
-def last_line(stderr: str) -> str:
-    """The error line; the lines above it are the commands run, echoed as progress."""
-    assert "Traceback" not in stderr
-    return stderr.strip().splitlines()[-1]
 
 
 def applied_kinds(call: dict) -> list[str]:
@@ -124,7 +111,7 @@ def test_failed_migration_stops_before_any_apply_of_the_app(deployer):
         "get job my-app-migrate-abababababab",
         "logs job/my-app-migrate-abababababab",
     ]
-    assert last_line(result.stderr) == (
+    assert error_line(result.stderr) == (
         "error: migration job/my-app-migrate-abababababab failed "
         "(django.db.utils.OperationalError: (1045, \"Access denied for user 'my_app'\")); "
         "nothing was rolled out"
@@ -145,7 +132,7 @@ def test_failed_rollout_is_undone_and_exits_non_zero_with_the_reason(deployer):
     ]
     assert "Readiness probe failed: 503" in result.stdout
     assert "database unreachable" in result.stdout
-    assert last_line(result.stderr) == (
+    assert error_line(result.stderr) == (
         f"error: rollout of registry.test/my-app@{DIGEST} failed (error: timed out waiting "
         "for the condition); rolled back to the previous revision"
     )
@@ -182,4 +169,4 @@ def test_deploy_without_a_push_is_a_clear_error(deployer):
     deployer.record.unlink()
     result = deployer.invoke("deploy", "--env", "staging")
     assert result.returncode == 1
-    assert last_line(result.stderr).endswith("is missing): run `invoke push`")
+    assert error_line(result.stderr).endswith("is missing): run `invoke push`")
