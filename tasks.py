@@ -1,156 +1,125 @@
-"""Invoke tasks that build, size, ship and deploy the app: `invoke --list`, `invoke --help TASK`."""
+"""Invoke tasks that build, size, ship and deploy the app: `invoke --list`, `invoke --help TASK`.
 
-import os
+Each task is its arguments and one library call; settings live in invoke.yaml.
+"""
+
+import functools
+from collections.abc import Callable
 
 from invoke import Collection, Context, task
+from invoke.exceptions import Exit
 
-from lifecycle import deploy as deployment
-from lifecycle import local_run, registry
-from lifecycle.app_image import build_app_image, current_tag
-from lifecycle.base_images import Role, resolve, resolve_all, roles_named
-from lifecycle.build_bench import benchmark_builds
-from lifecycle.buildkit import find_build_cli
-from lifecycle.cli import one_line_errors
-from lifecycle.commands import run
-from lifecycle.config import settings_from
-from lifecycle.engine import connect
-from lifecycle.lockfile import check_lock_is_current
-from lifecycle.size import check_budget, image_layers, image_size_bytes, layer_table
-from lifecycle.tables import render_table
+from lifecycle.errors import LifecycleError
+from lifecycle.steps import bases, build_bench, deploy, deps, push, size, static, up
+from lifecycle.steps.build import build_app_image
+from lifecycle.toolchain import Toolchain
 
 
-@task
+def one_line_errors(task_body: Callable) -> Callable:
+    """The library's user errors end a task with one line and exit 1, never a traceback."""
+
+    @functools.wraps(task_body)
+    def wrapper(*args, **kwargs):
+        try:
+            return task_body(*args, **kwargs)
+        except LifecycleError as error:
+            raise Exit(error.one_line(), code=1) from None
+
+    return wrapper
+
+
+@task(name="deps")
 @one_line_errors
-def deps(c: Context) -> None:
+def install_deps(c: Context) -> None:
     """Install the locked dependencies (app and tooling) with `pipenv sync --dev`."""
-    settings = settings_from(c.config)
-    check_lock_is_current(settings.project_dir)
-    run(["pipenv", "sync", "--dev"], cwd=settings.project_dir)
+    deps.sync(Toolchain())
 
 
-@task
+@task(name="static")
 @one_line_errors
-def static(c: Context) -> None:
-    """Collect static files into my_app/staticfiles, hashed and compressed, as the image does."""
-    settings = settings_from(c.config)
-    env = {**os.environ, "DJANGO_SECRET_KEY": os.environ.get("DJANGO_SECRET_KEY", "collectstatic")}
-    run(
-        ["pipenv", "run", "python", "manage.py", "collectstatic", "--noinput"],
-        cwd=settings.project_dir / "my_app",
-        env=env,
-    )
+def collect_static(c: Context) -> None:
+    """Collect static files into the app's STATIC_ROOT, hashed and compressed, as the image does."""
+    static.collect(Toolchain())
 
 
 @task(help={"only": "comma-separated roles: python_build,python_runtime,mysql,registry"})
 @one_line_errors
 def images(c: Context, only: str = "") -> None:
     """Make the base images available: official where they can be had, else built from Debian."""
-    settings = settings_from(c.config)
-    roles = roles_named(only)
-    client = connect()
-    cli = find_build_cli(settings.build_clis)
-    resolved = resolve_all(client, settings, cli, roles)
-    print(
-        render_table(
-            ("role", "image", "source"), [(r.role.value, r.reference, r.source) for r in resolved]
-        )
-    )
+    print(bases.report(Toolchain(), only))
 
 
 @task
 @one_line_errors
 def build(c: Context) -> None:
     """Build the app image with BuildKit; tags: the commit (with -dirty) and the moving tag."""
-    settings = settings_from(c.config)
-    client = connect()
-    built = build_app_image(client, settings, find_build_cli(settings.build_clis))
+    built = build_app_image(Toolchain())
     print(f"built {', '.join(built.tags)} ({built.image_id[:19]})")
 
 
-@task(help={"tag": "image to measure (default: the current commit's tag)"})
+@task(name="size", help={"tag": "image to measure (default: the current commit's tag)"})
 @one_line_errors
-def size(c: Context, tag: str = "") -> None:
+def image_size(c: Context, tag: str = "") -> None:
     """Print the image's layers and fail when its uncompressed size is over image.budget_mb."""
-    settings = settings_from(c.config)
-    client = connect()
-    reference = tag or current_tag(settings)
-    print(layer_table(image_layers(client, reference)))
-    print(check_budget(reference, image_size_bytes(client, reference), settings.budget_mb))
+    print(size.report(Toolchain(), tag))
 
 
 @task(name="bench-build")
 @one_line_errors
 def bench_build(c: Context) -> None:
     """Time a cold build, a code-only rebuild and a lock-change rebuild; print a table."""
-    settings = settings_from(c.config)
-    client = connect()
-    print(benchmark_builds(client, settings, find_build_cli(settings.build_clis)))
+    print(build_bench.benchmark_builds(Toolchain()))
 
 
 @task(
+    name="push",
     help={
         "tag": "local image to push (default: the current commit's tag)",
         "force": "push even a -dirty or over-budget image",
-    }
+    },
 )
 @one_line_errors
-def push(c: Context, tag: str = "", force: bool = False) -> None:
+def push_image(c: Context, tag: str = "", force: bool = False) -> None:
     """Push the image and the moving tag to registry.address; record and verify the digest."""
-    settings = settings_from(c.config)
-    client = connect()
-    local = tag or current_tag(settings)
-    pushed = registry.push(client, settings, local, registry.credentials_from_environment(), force)
-    registry.record(pushed, settings.project_dir / settings.deploy.pushed_record)
-    print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
+    push.push_and_record(Toolchain(), tag, force)
 
 
 @task(
+    name="deploy",
     help={
-        "env": "staging or production",
+        "env": "an environment named in invoke.yaml (deploy.environments)",
         "dry_run": "print the plan and the rendered manifests; touch nothing",
-    }
+    },
 )
 @one_line_errors
-def deploy(c: Context, env: str = "staging", dry_run: bool = False) -> None:
+def deploy_env(c: Context, env: str = "staging", dry_run: bool = False) -> None:
     """Deploy the last pushed digest: migration Job, apply, rollout status; undo on failure."""
-    settings = settings_from(c.config)
-    environment = settings.deploy.environment(env)
-    kubectl = deployment.kubectl_for(settings.deploy, environment)
-    pushed = registry.last_pushed(settings.project_dir / settings.deploy.pushed_record)
-    plan = deployment.make_plan(settings.project_dir, settings.deploy, environment, pushed)
-    print(plan.describe(kubectl, settings.deploy))
-    if dry_run:
-        print("--- migration job ---")
-        print(plan.job_manifest)
-        print("--- application ---")
-        print(plan.app_manifests)
-        return
-    deployment.execute(kubectl, plan, settings.deploy)
+    deploy.deploy_to(Toolchain(), env, dry_run)
 
 
-@task(help={"env": "staging or production"})
+@task(help={"env": "an environment named in invoke.yaml (deploy.environments)"})
 @one_line_errors
 def rollback(c: Context, env: str = "staging") -> None:
     """Undo the last rollout of the app (kubectl rollout undo) and wait for it."""
-    settings = settings_from(c.config)
-    environment = settings.deploy.environment(env)
-    deployment.rollback(deployment.kubectl_for(settings.deploy, environment), settings.deploy)
+    deploy.rollback(Toolchain(), env)
 
 
-@task(help={"port": "host port for the app (default 8000)"})
+@task(name="up", help={"port": "host port for the app (default: app.port in invoke.yaml)"})
 @one_line_errors
-def up(c: Context, port: int = 8000) -> None:
+def run_up(c: Context, port: int = 0) -> None:
     """Run the built image with MySQL on this machine, as production does, until Ctrl-C."""
-    settings = settings_from(c.config)
-    client = connect()
-    cli = find_build_cli(settings.build_clis)
-    mysql = resolve(client, settings, cli, Role.MYSQL)
-    local_run.run_until_interrupted(
-        client,
-        current_tag(settings),
-        mysql.reference,
-        port,
-    )
+    up.run_until_interrupted(Toolchain(), port)
 
 
-namespace = Collection(deps, static, images, build, size, bench_build, push, deploy, rollback, up)
+namespace = Collection(
+    install_deps,
+    collect_static,
+    images,
+    build,
+    image_size,
+    bench_build,
+    push_image,
+    deploy_env,
+    rollback,
+    run_up,
+)

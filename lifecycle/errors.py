@@ -4,6 +4,9 @@
 class LifecycleError(Exception):
     """Something the user can fix; the message says what is wrong and what to do."""
 
+    def one_line(self) -> str:
+        return f"error: {self}"
+
 
 class ConfigError(LifecycleError):
     """A setting in invoke.yaml or the environment is missing or malformed."""

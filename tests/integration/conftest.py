@@ -1,57 +1,54 @@
-"""Session fixtures for the integration tests: the built image, MySQL and the app, on one
-docker network, started with testcontainers and removed at the end (also on failure)."""
+"""Session fixtures for the integration tests: the image built for this checkout, MySQL and
+the app, on one docker network, started with testcontainers and removed at the end (also on
+failure). The images come from the same function as the benchmark's and `invoke up`'s."""
 
-import os
 from pathlib import Path
 
-import docker
 import MySQLdb
 import pytest
 from testcontainers.core.network import Network
 
-from lifecycle.app_image import build_app_image
-from lifecycle.base_images import Role, resolve
-from lifecycle.buildkit import find_build_cli
-from lifecycle.config import settings_from
-from lifecycle.engine import connect
 from lifecycle.errors import LifecycleError
-from lifecycle.stack import (
+from lifecycle.harness.stack import (
     Database,
+    StackImages,
     app_environment,
     app_server,
     mysql_server,
     run_migrations,
+    stack_images,
     use_ryuk_only_if_available,
     write_big_static_dir,
 )
+from lifecycle.toolchain import Toolchain
 
 
 @pytest.fixture(scope="session")
-def docker_client() -> docker.DockerClient:
+def tools() -> Toolchain:
+    tools = Toolchain()
     try:
-        client = connect()
+        use_ryuk_only_if_available(tools.docker)
     except LifecycleError as error:
-        pytest.exit(f"error: {error}", returncode=1)
-    use_ryuk_only_if_available(client)
-    return client
+        pytest.exit(error.one_line(), returncode=1)
+    return tools
 
 
 @pytest.fixture(scope="session")
-def images(docker_client) -> dict[str, str]:
-    """The app image for this tree (nox builds it first and passes APP_IMAGE), MySQL's and the
-    registry's."""
-    settings = settings_from()
-    cli = find_build_cli(settings.build_clis)
-    app_image = os.environ.get("APP_IMAGE") or build_app_image(docker_client, settings, cli).tags[0]
+def docker_client(tools):
+    return tools.docker
 
-    def image_for(role: Role, variable: str) -> str:
-        return os.environ.get(variable) or resolve(docker_client, settings, cli, role).reference
 
-    return {
-        "app": app_image,
-        "mysql": image_for(Role.MYSQL, "MYSQL_IMAGE"),
-        "registry": image_for(Role.REGISTRY, "REGISTRY_IMAGE"),
-    }
+@pytest.fixture(scope="session")
+def app_port(tools) -> int:
+    return tools.settings.app.port
+
+
+@pytest.fixture(scope="session")
+def images(tools) -> StackImages:
+    try:
+        return stack_images(tools)
+    except LifecycleError as error:
+        pytest.exit(error.one_line(), returncode=1)
 
 
 @pytest.fixture(scope="session")
@@ -62,14 +59,14 @@ def network(docker_client):
 
 @pytest.fixture(scope="session")
 def database(images, network) -> Database:
-    with mysql_server(images["mysql"], network) as db:
+    with mysql_server(images.mysql, network) as db:
         yield db
 
 
 @pytest.fixture(scope="session")
 def app_env(docker_client, images, network, database) -> dict[str, str]:
     env = app_environment(database)
-    run_migrations(docker_client, images["app"], network, env)
+    run_migrations(docker_client, images.app, network, env)
     return env
 
 
@@ -79,22 +76,23 @@ def big_static_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def app(images, network, app_env, big_static_dir):
+def app(images, app_port, network, app_env, big_static_dir):
     """The app with its default worker count (from the container's CPU quota)."""
-    with app_server(images["app"], network, app_env, big_static_dir) as server:
+    with app_server(images.app, app_port, network, app_env, big_static_dir) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def app_one_worker(images, network, app_env):
-    with app_server(images["app"], network, {**app_env, "WEB_CONCURRENCY": "1"}) as server:
+def app_one_worker(images, app_port, network, app_env):
+    env = {**app_env, "WEB_CONCURRENCY": "1"}
+    with app_server(images.app, app_port, network, env) as server:
         yield server
 
 
 @pytest.fixture
-def disposable_app(images, network, app_env):
+def disposable_app(images, app_port, network, app_env):
     """An app container of its own, for tests that signal or kill it."""
-    with app_server(images["app"], network, app_env) as server:
+    with app_server(images.app, app_port, network, app_env) as server:
         yield server
 
 

@@ -5,51 +5,41 @@ import dataclasses
 
 import pytest
 
-from lifecycle.base_images import Role, local_name, resolve
-from lifecycle.buildkit import find_build_cli
-from lifecycle.config import settings_from
 from lifecycle.errors import LifecycleError
+from lifecycle.steps.bases import Role, local_name, resolve
+from lifecycle.toolchain import Toolchain
 
 
-@pytest.fixture(scope="module")
-def settings():
-    return settings_from()
-
-
-@pytest.fixture(scope="module")
-def cli(settings):
-    return find_build_cli(settings.build_clis)
-
-
-def with_policy(settings, policy: str, **names: str):
-    return dataclasses.replace(
+def with_policy(tools: Toolchain, policy: str, **names: str) -> Toolchain:
+    settings = tools.settings
+    policy_settings = dataclasses.replace(
         settings, bases=dataclasses.replace(settings.bases, policy=policy, **names)
     )
+    return tools.with_settings(policy_settings)
 
 
-def test_official_image_is_used_when_present(docker_client, settings, cli, images):
+def test_official_image_is_used_when_present(docker_client, tools, images):
     official = "my-app-test/registry-official:2"
-    docker_client.images.get(images["registry"]).tag(official)
+    docker_client.images.get(images.registry).tag(official)
     try:
-        resolved = resolve(
-            docker_client, with_policy(settings, "auto", registry=official), cli, Role.REGISTRY
-        )
+        resolved = resolve(with_policy(tools, "auto", registry=official), Role.REGISTRY)
     finally:
         docker_client.images.remove(official, noprune=True)
     assert (resolved.reference, resolved.source) == (official, "present")
 
 
-def test_local_equivalent_with_an_unchanged_recipe_is_not_rebuilt(docker_client, settings, cli):
-    resolve(docker_client, with_policy(settings, "local"), cli, Role.MYSQL)  # built if missing
-    image_id = docker_client.images.get(local_name(settings, Role.MYSQL)).id
-    again = resolve(docker_client, with_policy(settings, "local"), cli, Role.MYSQL)
+def test_local_equivalent_with_an_unchanged_recipe_is_not_rebuilt(docker_client, tools):
+    local = with_policy(tools, "local")
+    resolve(local, Role.MYSQL)  # built if missing
+    image_id = docker_client.images.get(local_name(tools.settings, Role.MYSQL)).id
+    again = resolve(local, Role.MYSQL)
     assert (again.reference, again.source) == ("my-app-local/mariadb:bookworm", "cached")
     assert docker_client.images.get(again.reference).id == image_id
 
 
-def test_official_only_policy_without_the_image_is_a_clear_error(docker_client, settings, cli):
+def test_official_only_policy_without_the_image_is_a_clear_error(tools):
     missing = "my-app-test/not-in-any-registry:1"
     with pytest.raises(
         LifecycleError, match=r"is not present and cannot be pulled: .*INVOKE_BASES_POLICY=auto"
     ):
-        resolve(docker_client, with_policy(settings, "official", mysql=missing), cli, Role.MYSQL)
+        resolve(with_policy(tools, "official", mysql=missing), Role.MYSQL)

@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from lifecycle.stack import INGRESS_HEADERS, app_server, migrated_database, worker_pids
+from lifecycle.harness.stack import INGRESS_HEADERS, app_server, migrated_database, worker_pids
 
 
 def get(url: str, timeout: float = 30) -> int:
@@ -62,11 +62,11 @@ def test_killed_worker_is_replaced_and_service_keeps_answering(disposable_app):
 
 
 @pytest.fixture
-def own_database_stack(docker_client, images):
+def own_database_stack(docker_client, images, app_port):
     """MySQL and the app on a network of their own, so restarting MySQL disturbs no other test."""
     with (
-        migrated_database(docker_client, images["app"], images["mysql"]) as db,
-        app_server(images["app"], db.network, db.app_env) as server,
+        migrated_database(docker_client, images.app, images.mysql) as db,
+        app_server(images.app, app_port, db.network, db.app_env) as server,
     ):
         yield db.database, server
 

@@ -8,50 +8,48 @@ import docker
 import httpx
 import pytest
 
-from lifecycle.config import Registry, settings_from
-from lifecycle.registry import Credentials, PushFailed, manifest_digest, push
-from lifecycle.stack import htpasswd_line, registry_server
+from lifecycle.harness.stack import registry_address, registry_server
+from lifecycle.settings import Registry, load_settings
+from lifecycle.steps.push import Credentials, PushFailed, manifest_digest, push
 from tests.invoke_cli import error_line, run_invoke
 
 USER, PASSWORD = "ci", "correct-horse-battery"
 
 
 @pytest.fixture(scope="module")
-def open_registry(images):
-    with registry_server(images["registry"]) as server:
-        yield server
+def open_registry(images) -> str:
+    """The address of a registry that takes anonymous pushes."""
+    with registry_server(images.registry) as registry:
+        yield registry_address(registry)
 
 
 @pytest.fixture(scope="module")
-def locked_registry(images, tmp_path_factory):
-    auth_dir = tmp_path_factory.mktemp("registry-auth")
-    auth_dir.chmod(0o755)
-    (auth_dir / "htpasswd").write_text(htpasswd_line(USER, PASSWORD))
-    (auth_dir / "htpasswd").chmod(0o644)
-    with registry_server(images["registry"], auth_dir) as server:
-        yield server
+def locked_registry(images) -> str:
+    """The address of a registry that demands USER and PASSWORD (htpasswd)."""
+    with registry_server(images.registry, USER, PASSWORD) as registry:
+        yield registry_address(registry)
 
 
 @pytest.fixture
 def clean_tag(docker_client, images):
     """The built image under a tag without -dirty, as a commit's build would be."""
     tag = "my-app:0123456789ab"
-    docker_client.images.get(images["app"]).tag(tag)
+    docker_client.images.get(images.app).tag(tag)
     yield tag
     docker_client.images.remove(tag, noprune=True)
 
 
 def settings_for(address: str):
-    return dataclasses.replace(settings_from(), registry=Registry(address, "http"))
+    return dataclasses.replace(load_settings(), registry=Registry(address, "http"))
 
 
 def test_push_records_the_digest_and_the_registry_serves_it(open_registry, clean_tag):
     client = docker.from_env()
-    pushed = push(client, settings_for(open_registry.address), clean_tag, credentials=None)
-    assert pushed.repository == f"{open_registry.address}/my-app"
+    pushed = push(client, settings_for(open_registry), clean_tag, credentials=None)
+    assert pushed.repository == f"{open_registry}/my-app"
     assert pushed.tag == "0123456789ab"
     assert pushed.digest.startswith("sha256:")
-    assert manifest_digest("http", open_registry.address, "my-app", "edge", None) == pushed.digest
+    assert manifest_digest("http", open_registry, "my-app", "edge", None) == pushed.digest
     pulled = client.images.pull(pushed.by_digest)
     assert pulled.id == client.images.get(clean_tag).id
     client.images.remove(pushed.by_digest, noprune=True)
@@ -59,10 +57,10 @@ def test_push_records_the_digest_and_the_registry_serves_it(open_registry, clean
 
 def test_push_with_htpasswd_credentials(locked_registry, clean_tag):
     credentials = Credentials(USER, PASSWORD)
-    pushed = push(docker.from_env(), settings_for(locked_registry.address), clean_tag, credentials)
-    served = manifest_digest("http", locked_registry.address, "my-app", pushed.tag, credentials)
+    pushed = push(docker.from_env(), settings_for(locked_registry), clean_tag, credentials)
+    served = manifest_digest("http", locked_registry, "my-app", pushed.tag, credentials)
     assert served == pushed.digest
-    anonymous = httpx.get(f"http://{locked_registry.address}/v2/my-app/tags/list")
+    anonymous = httpx.get(f"http://{locked_registry}/v2/my-app/tags/list")
     assert anonymous.status_code == 401
 
 
@@ -76,14 +74,12 @@ def test_wrong_credentials_give_one_clear_line(locked_registry, clean_tag, tmp_p
         tmp_path,
         "--tag",
         clean_tag,
-        INVOKE_REGISTRY_ADDRESS=locked_registry.address,
+        INVOKE_REGISTRY_ADDRESS=locked_registry,
         REGISTRY_USERNAME=USER,
         REGISTRY_PASSWORD="wrong",
     )
     assert result.returncode == 1
-    assert error_line(result.stderr).startswith(
-        f"error: login to {locked_registry.address} as ci failed"
-    )
+    assert error_line(result.stderr).startswith(f"error: login to {locked_registry} as ci failed")
     assert error_line(result.stderr).endswith("check REGISTRY_USERNAME and REGISTRY_PASSWORD")
     assert not (tmp_path / "pushed.json").exists()
 
@@ -99,20 +95,16 @@ def test_unreachable_registry_gives_one_clear_line(clean_tag, tmp_path):
 
 
 def test_invoke_push_records_what_deploy_will_use(open_registry, clean_tag, tmp_path):
-    result = invoke_push(
-        tmp_path, "--tag", clean_tag, INVOKE_REGISTRY_ADDRESS=open_registry.address
-    )
+    result = invoke_push(tmp_path, "--tag", clean_tag, INVOKE_REGISTRY_ADDRESS=open_registry)
     assert result.returncode == 0, result.stderr
-    assert (
-        f'"repository": "{open_registry.address}/my-app"' in (tmp_path / "pushed.json").read_text()
-    )
+    assert f'"repository": "{open_registry}/my-app"' in (tmp_path / "pushed.json").read_text()
 
 
 def test_dirty_and_over_budget_images_are_refused_unless_forced(
     open_registry, docker_client, images, clean_tag
 ):
-    settings = settings_for(open_registry.address)
-    docker_client.images.get(images["app"]).tag("my-app:0123456789ab-dirty")
+    settings = settings_for(open_registry)
+    docker_client.images.get(images.app).tag("my-app:0123456789ab-dirty")
     try:
         with pytest.raises(PushFailed, match=r"uncommitted changes: commit and rebuild, or push"):
             push(docker.from_env(), settings, "my-app:0123456789ab-dirty", None)

@@ -9,9 +9,9 @@ import brotli
 import httpx
 import pytest
 
-from lifecycle.load import burst
-from lifecycle.memory import peak_memory_during
-from lifecycle.stack import BIG_FILE_BYTES, BIG_FILE_NAME, INGRESS_HEADERS
+from lifecycle.harness.http_load import burst
+from lifecycle.harness.memory import peak_memory_during
+from lifecycle.harness.stack import BIG_FILE_BYTES, BIG_FILE_NAME, INGRESS_HEADERS
 
 IMMUTABLE = "max-age=315360000, public, immutable"
 SEVEN_DAYS = "max-age=604800, public"

@@ -1,4 +1,5 @@
-"""Run manage.py in a fresh interpreter, to test settings as a deployment would load them."""
+"""Run the app's commands in a fresh interpreter, to test settings as a deployment would
+load them."""
 
 import os
 import subprocess
@@ -12,15 +13,20 @@ PRODUCTION_ENV = {
 }
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """Run manage.py in a fresh interpreter with only the given Django environment."""
+def python_in_app(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python ARGS` in the app's folder with only the given Django environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MYSQL_"))}
     clean.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *args],
         cwd=APP_DIR,
         env={**clean, **env},
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """Run manage.py in a fresh interpreter with only the given Django environment."""
+    return python_in_app("manage.py", *args, **env)

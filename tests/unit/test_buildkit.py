@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle.buildkit import BuildCli, BuildRequest, build_argv, find_build_cli
+from lifecycle.adapters.buildkit import BuildCli, BuildRequest, build_argv, find_build_cli
 from lifecycle.errors import BuildKitUnavailable
 
 

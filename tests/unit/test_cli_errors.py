@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from lifecycle.engine import connect
+from lifecycle.adapters.engine import connect
+from lifecycle.adapters.pipenv import check_lock_is_current
 from lifecycle.errors import EngineUnavailable, LifecycleError
-from lifecycle.lockfile import check_lock_is_current
 from tests.invoke_cli import PROJECT, run_invoke
 
 
@@ -30,7 +30,7 @@ def test_bad_budget_setting_prints_one_line_and_exits_1():
     result = run_invoke("size", INVOKE_IMAGE_BUDGET_MB="-1")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "error: image.budget_mb must be a positive number of megabytes, got -1: "
+        "error: image.budget_mb must be a positive number, got '-1': "
         "fix invoke.yaml or INVOKE_IMAGE_BUDGET_MB"
     )
 
@@ -52,9 +52,23 @@ def test_current_lock_passes():
     check_lock_is_current(PROJECT)
 
 
-def test_integration_session_without_docker_says_so_in_one_line(tmp_path):
+def test_integration_session_without_docker_says_so_in_one_line():
     result = subprocess.run(
-        [sys.executable, "-m", "lifecycle.prepare", str(tmp_path / "images.json")],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/integration"],
+        cwd=PROJECT,
+        env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:9"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "error: cannot reach the Docker daemon" in result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_library_entry_point_without_docker_says_so_in_one_line(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "lifecycle", "bench", str(tmp_path)],
         cwd=PROJECT,
         env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:9"},
         capture_output=True,
@@ -64,7 +78,6 @@ def test_integration_session_without_docker_says_so_in_one_line(tmp_path):
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")
-    assert not (tmp_path / "images.json").exists()
 
 
 def test_unknown_base_image_role_is_a_clear_error():

@@ -3,7 +3,7 @@ refuses clearly when it cannot run."""
 
 import pytest
 
-from lifecycle import debian_rootfs
+from lifecycle.adapters import debian_rootfs
 from lifecycle.errors import LifecycleError
 
 

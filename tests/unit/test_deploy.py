@@ -146,12 +146,12 @@ def test_rollback_that_also_fails_says_so(deployer):
 
 def test_production_refuses_a_context_not_on_its_allow_list(deployer):
     result = deployer.invoke(
-        "deploy", "--env", "production", INVOKE_DEPLOY_PRODUCTION_CONTEXT="kind-dev"
+        "deploy", "--env", "production", INVOKE_DEPLOY_ENVIRONMENTS_PRODUCTION_CONTEXT="kind-dev"
     )
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: production may only deploy to the kube contexts production, not 'kind-dev': "
-        "fix deploy.production.context"
+        "fix deploy.environments.production.context"
     )
     assert deployer.calls() == []
 

@@ -2,22 +2,26 @@
 
 import copy
 import shutil
-from pathlib import Path
 
 import pytest
 
-from lifecycle.manifest_policy import image_is_pinned, violations
-from lifecycle.manifests import kustomize
+from lifecycle.settings import load_settings
+from lifecycle.steps.manifests import render_environment
+from lifecycle.steps.policy import image_is_pinned, violations
 
-PROJECT = Path(__file__).resolve().parents[2]
 KUBECTL = shutil.which("kubectl")
 
 pytestmark = pytest.mark.skipif(KUBECTL is None, reason="kubectl (for kustomize) not found")
 
 
+def rendered(env: str) -> list[dict]:
+    settings = load_settings(environ={})
+    return render_environment(settings, settings.deploy.environment(env))
+
+
 @pytest.fixture(scope="module")
 def staging() -> list[dict]:
-    return kustomize(KUBECTL, PROJECT / "k8s" / "overlays" / "staging")
+    return rendered("staging")
 
 
 def workload(documents: list[dict], kind: str) -> dict:
@@ -25,7 +29,7 @@ def workload(documents: list[dict], kind: str) -> dict:
 
 
 def test_rendered_overlays_follow_the_policy(staging):
-    production = kustomize(KUBECTL, PROJECT / "k8s" / "overlays" / "production")
+    production = rendered("production")
     assert violations(staging) == []
     assert violations(production) == []
 

@@ -3,7 +3,7 @@
 import pytest
 
 from lifecycle.errors import OverBudget
-from lifecycle.size import Layer, check_budget, clean_instruction, layer_table
+from lifecycle.steps.size import Layer, check_budget, clean_instruction, layer_table
 
 
 def test_image_within_budget_reports_its_size():

@@ -5,8 +5,8 @@ import subprocess
 
 import pytest
 
+from lifecycle.adapters.git import Revision, current_revision, image_tags, oci_labels
 from lifecycle.errors import LifecycleError
-from lifecycle.tags import Revision, current_revision, image_tags, oci_labels
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

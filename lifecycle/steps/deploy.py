@@ -2,18 +2,22 @@
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
-from lifecycle.commands import CommandFailed
-from lifecycle.config import Deploy, Environment
+from lifecycle.adapters.commands import CommandFailed
+from lifecycle.adapters.kubectl import Kubectl
+from lifecycle.adapters.kustomize import to_yaml
 from lifecycle.errors import LifecycleError
-from lifecycle.kube import Kubectl
-from lifecycle.manifests import render_overlay, to_yaml
-from lifecycle.registry import PushedImage
+from lifecycle.settings import Deploy, Environment, Settings
+from lifecycle.steps.manifests import render_environment
+from lifecycle.steps.push import PushedImage, last_pushed
+from lifecycle.toolchain import Toolchain
 
 DEPLOYMENT = "my-app"
 WEB_PODS = "app.kubernetes.io/name=my-app,app.kubernetes.io/component=web"
 LOG_LINES = 20
+# The Job's controller records DeadlineExceeded a moment after its activeDeadlineSeconds; the
+# client waits this much longer, so it reports the Job's own verdict instead of racing it.
+JOB_VERDICT_MARGIN_SECONDS = 30
 
 
 ROLLOUT_UNDO = ("rollout", "undo", f"deployment/{DEPLOYMENT}")
@@ -47,7 +51,8 @@ class Plan:
             f"deploy {self.image} to {self.environment.name} "
             f"(context {kubectl.context}, namespace {kubectl.namespace}):",
             f"  1. {' '.join(kubectl.argv('apply', '-f', '-'))}   # job/{self.migration_job}",
-            f"  2. wait up to {deploy.migration_timeout_seconds}s for job/{self.migration_job}; "
+            f"  2. wait up to {migration_wait_seconds(deploy)}s for job/{self.migration_job} "
+            f"(its deadline is {deploy.migration_timeout_seconds}s); "
             "if it fails: print its log and stop, applying nothing else",
             f"  3. {' '.join(kubectl.argv('apply', '-f', '-'))}   # {', '.join(self.app_kinds)}",
             f"  4. {' '.join(kubectl.argv(*rollout_status(deploy)))}",
@@ -62,15 +67,17 @@ def kubectl_for(deploy: Deploy, environment: Environment) -> Kubectl:
         raise LifecycleError(
             f"{environment.name} may only deploy to the kube contexts "
             f"{', '.join(environment.allowed_contexts)}, not {environment.context!r}: "
-            f"fix deploy.{environment.name}.context"
+            f"fix deploy.environments.{environment.name}.context"
         )
     return Kubectl(deploy.kubectl, environment.context, environment.namespace)
 
 
-def make_plan(
-    project_dir: Path, deploy: Deploy, environment: Environment, pushed: PushedImage
-) -> Plan:
-    documents = render_overlay(deploy.kubectl, project_dir / environment.overlay, pushed.by_digest)
+def migration_wait_seconds(deploy: Deploy) -> int:
+    return deploy.migration_timeout_seconds + JOB_VERDICT_MARGIN_SECONDS
+
+
+def make_plan(settings: Settings, environment: Environment, pushed: PushedImage) -> Plan:
+    documents = render_environment(settings, environment, pushed.by_digest)
     jobs = [doc for doc in documents if doc["kind"] == "Job"]
     others = [doc for doc in documents if doc["kind"] != "Job"]
     if len(jobs) != 1:
@@ -113,7 +120,7 @@ def failing_pod_report(kubectl: Kubectl) -> str:
 def run_migration(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
     print(f"[1/3] migration job/{plan.migration_job}", flush=True)
     kubectl.apply(plan.job_manifest)
-    outcome = kubectl.wait_for_job(plan.migration_job, deploy.migration_timeout_seconds)
+    outcome = kubectl.wait_for_job(plan.migration_job, migration_wait_seconds(deploy))
     if outcome != "Complete":
         log = kubectl.tail("logs", f"job/{plan.migration_job}", f"--tail={LOG_LINES}")
         print(log, flush=True)
@@ -152,6 +159,24 @@ def execute(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
     print(f"deployed {plan.image} to {plan.environment.name}", flush=True)
 
 
-def rollback(kubectl: Kubectl, deploy: Deploy) -> None:
+def deploy_to(tools: Toolchain, env: str, dry_run: bool = False) -> None:
+    """Deploy the last pushed digest to env; with dry_run, print the plan and the manifests."""
+    settings = tools.settings
+    environment = settings.deploy.environment(env)
+    kubectl = kubectl_for(settings.deploy, environment)
+    pushed = last_pushed(settings.project_dir / settings.deploy.pushed_record)
+    plan = make_plan(settings, environment, pushed)
+    print(plan.describe(kubectl, settings.deploy))
+    if dry_run:
+        print(f"--- migration job ---\n{plan.job_manifest}")
+        print(f"--- application ---\n{plan.app_manifests}")
+        return
+    execute(kubectl, plan, settings.deploy)
+
+
+def rollback(tools: Toolchain, env: str) -> None:
+    """Undo the last rollout of the app in env and wait for it."""
+    deploy_settings = tools.settings.deploy
+    kubectl = kubectl_for(deploy_settings, deploy_settings.environment(env))
     kubectl(*ROLLOUT_UNDO)
-    kubectl(*rollout_status(deploy))
+    kubectl(*rollout_status(deploy_settings))

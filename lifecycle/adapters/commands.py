@@ -7,10 +7,12 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from lifecycle.errors import LifecycleError
+
 STDERR_TAIL_LINES = 20
 
 
-class CommandFailed(RuntimeError):
+class CommandFailed(LifecycleError):
     """An external command exited non-zero; carries its command line and the tail of its output."""
 
     def __init__(self, argv: Sequence[str], returncode: int, output_tail: str) -> None:
@@ -18,6 +20,14 @@ class CommandFailed(RuntimeError):
         self.returncode = returncode
         self.output_tail = output_tail
         super().__init__(f"{shlex.join(self.argv)} exited {returncode}: {output_tail.strip()}")
+
+    def one_line(self) -> str:
+        """The command and its last line; its full output is already on screen."""
+        last_line = self.output_tail.strip().splitlines()[-1:] or [""]
+        return (
+            f"error: `{self.argv[0]} {' '.join(self.argv[1:3])} ...` exited "
+            f"{self.returncode}: {last_line[0]} (full output above)"
+        )
 
 
 def run(

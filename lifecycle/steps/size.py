@@ -4,9 +4,11 @@ from dataclasses import dataclass
 
 import docker
 
-from lifecycle.engine import local_image
+from lifecycle.adapters.engine import local_image
 from lifecycle.errors import OverBudget
+from lifecycle.steps.build import current_tag
 from lifecycle.tables import render_table
+from lifecycle.toolchain import Toolchain
 
 MB = 1_000_000  # docker reports sizes in decimal megabytes
 CREATED_BY_WIDTH = 90
@@ -49,3 +51,13 @@ def check_budget(reference: str, size_bytes: int, budget_mb: float) -> str:
             f"{budget_mb:g} MB budget: see the layer table above for what grew"
         )
     return f"{reference} is {size_mb:.1f} MB, within its {budget_mb:g} MB budget"
+
+
+def report(tools: Toolchain, tag: str = "") -> str:
+    """The layer table and the verdict for tag (default: the current checkout's image)."""
+    reference = tag or current_tag(tools.settings)
+    table = layer_table(image_layers(tools.docker, reference))
+    print(table)
+    return check_budget(
+        reference, image_size_bytes(tools.docker, reference), tools.settings.budget_mb
+    )

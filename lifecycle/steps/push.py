@@ -10,10 +10,12 @@ import docker
 import docker.errors
 import httpx
 
-from lifecycle.config import Settings
-from lifecycle.engine import local_image
+from lifecycle.adapters.engine import local_image
 from lifecycle.errors import LifecycleError, OverBudget
-from lifecycle.size import check_budget, image_size_bytes
+from lifecycle.settings import Settings
+from lifecycle.steps.build import current_tag
+from lifecycle.steps.size import check_budget, image_size_bytes
+from lifecycle.toolchain import Toolchain
 
 MANIFEST_TYPES = ", ".join(
     (
@@ -176,3 +178,13 @@ def last_pushed(path: Path) -> PushedImage:
             f"nothing has been pushed from here ({path} is missing): run `invoke push`"
         )
     return PushedImage(**json.loads(path.read_text()))
+
+
+def push_and_record(tools: Toolchain, tag: str = "", force: bool = False) -> PushedImage:
+    """Push tag (default: the current checkout's image) and record it for `invoke deploy`."""
+    settings = tools.settings
+    local = tag or current_tag(settings)
+    pushed = push(tools.docker, settings, local, credentials_from_environment(), force)
+    record(pushed, settings.project_dir / settings.deploy.pushed_record)
+    print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
+    return pushed

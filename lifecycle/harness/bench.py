@@ -1,11 +1,8 @@
 """Concurrency benchmark of the built image, 1 worker against the default W workers (one per
-CPU the container may use):
-`python -m lifecycle.concurrency_bench APP_IMAGE MYSQL_IMAGE OUT_DIR`.
-
-Prints a table and writes latency.png (mean latency against concurrency) to OUT_DIR.
+CPU the container may use): prints a table and writes latency.png (mean latency against
+concurrency) to the output folder.
 """
 
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,21 +12,21 @@ import matplotlib
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 
-from lifecycle.cli import run_as_command
-from lifecycle.engine import connect
 from lifecycle.errors import LifecycleError
-from lifecycle.load import Burst, burst
-from lifecycle.memory import MemoryGrowth, peak_memory_during
-from lifecycle.stack import (
+from lifecycle.harness.http_load import Burst, burst
+from lifecycle.harness.memory import MemoryGrowth, peak_memory_during
+from lifecycle.harness.stack import (
     BIG_FILE_NAME,
     INGRESS_HEADERS,
     app_server,
     migrated_database,
+    stack_images,
     use_ryuk_only_if_available,
     worker_pids,
     write_big_static_dir,
 )
 from lifecycle.tables import render_table
+from lifecycle.toolchain import Toolchain
 
 ENDPOINTS = {
     "sync I/O wait 250 ms": ("/demo/sleep?ms=250", (1, 8, 32, 64, 128)),
@@ -112,20 +109,21 @@ def download_memory(server) -> MemoryGrowth:
     return growth
 
 
-def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
-    client = connect()
+def run_bench(tools: Toolchain, out_dir: Path) -> None:
+    client, port = tools.docker, tools.settings.app.port
+    images = stack_images(tools)
     use_ryuk_only_if_available(client)
     out_dir.mkdir(parents=True, exist_ok=True)
     points: list[Point] = []
     growths: dict[str, MemoryGrowth] = {}
     with (
         tempfile.TemporaryDirectory(prefix="big-static-") as scratch,
-        migrated_database(client, app_image, mysql_image) as db,
+        migrated_database(client, images.app, images.mysql) as db,
     ):
         big_static = write_big_static_dir(Path(scratch) / "static")
         for extra in ({"WEB_CONCURRENCY": "1"}, {}):
             env = {**db.app_env, **extra}
-            with app_server(app_image, db.network, env, big_static) as server:
+            with app_server(images.app, port, db.network, env, big_static) as server:
                 workers = len(worker_pids(server))
                 label = f"{workers} worker{'s' if workers > 1 else ''}"
                 print(f"measuring {label} ...", flush=True)
@@ -139,7 +137,3 @@ def main(app_image: str, mysql_image: str, out_dir: Path) -> None:
         )
     plot(points, out_dir / "latency.png")
     print(f"plot: {out_dir / 'latency.png'}")
-
-
-if __name__ == "__main__":
-    run_as_command(main, sys.argv[1], sys.argv[2], Path(sys.argv[3]))

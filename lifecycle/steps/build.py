@@ -3,13 +3,12 @@
 import datetime
 from dataclasses import dataclass
 
-import docker
-
-from lifecycle.base_images import Role, resolve
-from lifecycle.buildkit import BuildCli, BuildRequest, build
-from lifecycle.config import Settings
-from lifecycle.lockfile import check_lock_is_current
-from lifecycle.tags import Revision, current_revision, image_tags, oci_labels, source_url
+from lifecycle.adapters.buildkit import BuildRequest, build
+from lifecycle.adapters.git import Revision, current_revision, image_tags, oci_labels, source_url
+from lifecycle.adapters.pipenv import check_lock_is_current
+from lifecycle.settings import Settings
+from lifecycle.steps.bases import Role, resolve
+from lifecycle.toolchain import Toolchain
 
 CA_BUNDLE_SECRET_ID = "ca_bundle"
 
@@ -41,7 +40,11 @@ def build_request(
         context=settings.project_dir,
         dockerfile=settings.project_dir / "docker" / "Dockerfile",
         tags=image_tags(settings.repository, revision, settings.moving_tag),
-        build_args={"BUILDER_IMAGE": builder_image, "RUNTIME_IMAGE": runtime_image},
+        build_args={
+            "BUILDER_IMAGE": builder_image,
+            "RUNTIME_IMAGE": runtime_image,
+            "APP_PORT": str(settings.app.port),
+        },
         labels=oci_labels(
             revision, datetime.datetime.now(datetime.UTC), source_url(settings.project_dir)
         ),
@@ -49,13 +52,15 @@ def build_request(
     )
 
 
-def build_app_image(client: docker.DockerClient, settings: Settings, cli: BuildCli) -> BuiltImage:
+def build_app_image(tools: Toolchain) -> BuiltImage:
+    """Build and tag the image for the checkout as it is now."""
+    settings, client = tools.settings, tools.docker  # an unreachable engine fails before any work
     check_lock_is_current(settings.project_dir)
     revision = current_revision(settings.project_dir)
-    builder = resolve(client, settings, cli, Role.PYTHON_BUILD)
-    runtime = resolve(client, settings, cli, Role.PYTHON_RUNTIME)
+    builder = resolve(tools, Role.PYTHON_BUILD)
+    runtime = resolve(tools, Role.PYTHON_RUNTIME)
     request = build_request(settings, revision, builder.reference, runtime.reference)
     print(f"building {', '.join(request.tags)} on {builder.reference} / {runtime.reference}")
-    build(cli, request)
+    build(tools.build_cli, request)
     image = client.images.get(request.tags[0])
     return BuiltImage(revision=revision, tags=request.tags, image_id=image.id)

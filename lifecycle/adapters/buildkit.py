@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lifecycle.commands import CommandFailed, run
+from lifecycle.adapters.commands import CommandFailed, run
 from lifecycle.errors import BuildKitUnavailable
 
 # From 23.0 the CLI builds with BuildKit only through buildx; older ones have it built in.

@@ -4,7 +4,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from lifecycle.commands import CommandFailed, run
+from lifecycle.adapters.commands import CommandFailed, run
 from lifecycle.errors import LifecycleError
 
 

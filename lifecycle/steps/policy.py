@@ -1,13 +1,12 @@
-"""Our own rules for rendered manifests, beyond schema validity:
-`python -m lifecycle.manifest_policy FILE...` prints each violation and exits 1 if any."""
+"""Our own rules for rendered manifests, beyond schema validity."""
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
-from lifecycle.manifests import pod_spec
+from lifecycle.adapters.kustomize import pod_spec
+from lifecycle.errors import LifecycleError
 
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob")
 SERVING_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -65,18 +64,16 @@ def violations(documents: list[dict]) -> list[str]:
     return found
 
 
-def main(paths: list[str]) -> int:
+def check_files(paths: list[Path]) -> None:
+    """Print each file's violations, or that it follows the policy; raise if any file fails."""
     failures = 0
     for path in paths:
-        documents = [doc for doc in yaml.safe_load_all(Path(path).read_text()) if doc]
+        documents = [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
         found = violations(documents)
         for violation in found:
             print(f"{path}: {violation}")
         if not found:
             print(f"{path}: {len(documents)} documents follow the policy")
         failures += len(found)
-    return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    if failures:
+        raise LifecycleError(f"{failures} manifest policy violations (listed above)")

@@ -10,16 +10,11 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import docker
-
-from lifecycle.app_image import build_app_image
-from lifecycle.buildkit import BuildCli
-from lifecycle.commands import run
-from lifecycle.config import Settings
-from lifecycle.size import MB, image_size_bytes
+from lifecycle.adapters.commands import run
+from lifecycle.steps.build import build_app_image
+from lifecycle.steps.size import MB, image_size_bytes
 from lifecycle.tables import render_table
-
-CODE_FILE = Path("my_app/service/views.py")
+from lifecycle.toolchain import Toolchain
 
 
 @dataclass(frozen=True)
@@ -38,21 +33,22 @@ def commit_all(clone: Path, message: str) -> None:
     run(["git", "-C", str(clone), "commit", "-qam", message], stream=False)
 
 
-def benchmark_builds(client: docker.DockerClient, settings: Settings, cli: BuildCli) -> str:
+def benchmark_builds(tools: Toolchain) -> str:
+    settings, client = tools.settings, tools.docker
     with tempfile.TemporaryDirectory(prefix="build-bench-") as workdir:
         clone = Path(workdir) / "src"
         run(["git", "clone", "-q", str(settings.project_dir), str(clone)], stream=False)
         for identity in (("user.email", "bench@localhost"), ("user.name", "bench")):
             run(["git", "-C", str(clone), "config", *identity], stream=False)
-        bench_settings = replace(settings, project_dir=clone, moving_tag="bench")
+        bench_tools = tools.with_settings(replace(settings, project_dir=clone, moving_tag="bench"))
 
         def build() -> None:
-            build_app_image(client, bench_settings, cli)
+            build_app_image(bench_tools)
 
-        run([cli.argv[0], "builder", "prune", "--all", "--force"], stream=False)
+        run([tools.build_cli.argv[0], "builder", "prune", "--all", "--force"], stream=False)
         timings = [timed("cold build (empty build cache)", build)]
 
-        with (clone / CODE_FILE).open("a") as code:
+        with (clone / settings.app.folder / "manage.py").open("a") as code:
             code.write("\n# benchmark: a code-only change\n")
         commit_all(clone, "code change")
         timings.append(timed("rebuild after a code-only change", build))

@@ -3,10 +3,15 @@
 import signal
 import time
 
-import docker
-
-from lifecycle.engine import local_image
-from lifecycle.stack import app_server, migrated_database, use_ryuk_only_if_available
+from lifecycle.adapters.engine import local_image
+from lifecycle.harness.stack import (
+    app_server,
+    migrated_database,
+    use_ryuk_only_if_available,
+)
+from lifecycle.steps.bases import Role, resolve
+from lifecycle.steps.build import current_tag
+from lifecycle.toolchain import Toolchain
 
 # Plain HTTP on localhost: no redirect to HTTPS, and no HSTS for the browser to remember.
 LOCAL_SETTINGS = {
@@ -20,18 +25,22 @@ def stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def run_until_interrupted(
-    client: docker.DockerClient, app_image: str, mysql_image: str, port: int
-) -> None:
+def run_until_interrupted(tools: Toolchain, host_port: int = 0) -> None:
+    """The image `invoke build` made for this checkout, with MySQL, published on host_port
+    (default: the app's own port)."""
+    client, settings = tools.docker, tools.settings
+    host_port = host_port or settings.app.port
+    app_image = current_tag(settings)
     local_image(client, app_image)  # fail here, not in a pull of an image never built
+    mysql_image = resolve(tools, Role.MYSQL).reference
     use_ryuk_only_if_available(client)
     # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     print("starting MySQL and applying migrations ...", flush=True)
     with migrated_database(client, app_image, mysql_image) as db:
         env = {**db.app_env, **LOCAL_SETTINGS}
-        with app_server(app_image, db.network, env, host_port=port):
-            print(f"my_app is up at http://localhost:{port}/ (Ctrl-C stops and removes it)")
+        with app_server(app_image, settings.app.port, db.network, env, host_port=host_port):
+            print(f"the app is up at http://localhost:{host_port}/ (Ctrl-C stops and removes it)")
             try:
                 while True:
                     time.sleep(3600)

@@ -1,27 +1,34 @@
-"""The built app image and MySQL on one docker network, started with testcontainers.
+"""The built app image, MySQL and a registry, started with testcontainers.
 
-Used by the integration tests and the benchmark: every container is a context manager,
-waits for real readiness (MySQL's log, the app's /readyz), and is removed on exit.
+What the integration tests, the benchmark and `invoke up` run: every container is a context
+manager, waits for real readiness (testcontainers' wait strategies: MySQL's log, the app's
+/readyz, the registry's /v2/), and is removed on exit.
 """
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import docker
 import docker.errors
-import httpx
 from testcontainers.community.mysql import MySqlContainer
+from testcontainers.community.registry import DockerRegistryContainer
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import (
+    CompositeWaitStrategy,
+    HttpWaitStrategy,
+    LogMessageWaitStrategy,
+)
 
 from lifecycle.errors import LifecycleError
+from lifecycle.steps.bases import Role, resolve
+from lifecycle.steps.build import build_app_image
+from lifecycle.toolchain import Toolchain
 
-APP_PORT = 8000
 DB_ALIAS = "db"
 DB_NAME = "my_app"
 DB_USER = "my_app"
@@ -163,101 +170,82 @@ def worker_pids(server: AppServer) -> list[int]:
     return spawned or [1]
 
 
-def wait_for(what: str, not_ready: Callable[[], str | None], timeout_seconds: float) -> None:
-    """Ask not_ready() every 0.2 s until it answers None; its last answer says why not."""
-    deadline = time.monotonic() + timeout_seconds
-    reason = "no answer"
-    while time.monotonic() < deadline:
-        reason = not_ready()
-        if reason is None:
-            return
-        time.sleep(0.2)
-    raise LifecycleError(f"{what} was not ready after {timeout_seconds:.0f}s: {reason}")
-
-
-def http_not_ready(url: str, ready_statuses: tuple[int, ...] = (200,)) -> str | None:
-    """None when url answers one of ready_statuses, else what it answered."""
-    try:
-        response = httpx.get(url, timeout=5)
-    except httpx.TransportError as error:
-        return repr(error)
-    if response.status_code in ready_statuses:
-        return None
-    return f"{response.status_code} {response.text}"
-
-
-def wait_until_ready(server: AppServer, timeout_seconds: float = 90) -> None:
-    """Poll /readyz until it answers 200; fail early, with the logs, if the container exits."""
-
-    def not_ready() -> str | None:
-        server.docker.reload()
-        if server.docker.status == "exited":
-            logs = server.docker.logs().decode(errors="replace")
-            raise LifecycleError(f"the app container exited: {logs.strip()[-1000:]}")
-        return http_not_ready(server.url("/readyz"))
-
-    wait_for("the app", not_ready, timeout_seconds)
+def readiness(port: int, timeout_seconds: float) -> CompositeWaitStrategy:
+    """uvicorn is listening (failing at once if the container exits first), then /readyz is 200."""
+    return CompositeWaitStrategy(
+        LogMessageWaitStrategy("Uvicorn running on"),
+        HttpWaitStrategy(port, "/readyz").for_status_code(200),
+    ).with_startup_timeout(timeout_seconds)
 
 
 @contextmanager
 def app_server(
     image: str,
+    port: int,
     network: Network,
     env: dict[str, str],
     big_static_dir: Path | None = None,
     host_port: int | None = None,
 ) -> Iterator[AppServer]:
-    """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; published
-    on host_port, or on a free port when None."""
+    """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; its port
+    published on host_port, or on a free port when None."""
     container = DockerContainer(image, read_only=True)
     container.with_tmpfs_mount("/tmp", "size=64m").with_network(network)
     if host_port is None:
-        container.with_exposed_ports(APP_PORT)
+        container.with_exposed_ports(port)
     else:
-        container.with_bind_ports(APP_PORT, host_port)
+        container.with_bind_ports(port, host_port)
     for name, value in env.items():
         container.with_env(name, value)
     if big_static_dir is not None:
         container.with_volume_mapping(str(big_static_dir.resolve()), BIG_STATIC_MOUNT, "ro")
-    with container:
+    container.waiting_for(readiness(port, timeout_seconds=90))
+    try:
+        container.start()
+    except (TimeoutError, RuntimeError) as error:
+        logs = b"".join(container.get_logs()).decode(errors="replace").strip()
+        container.stop()
+        raise LifecycleError(f"the app did not become ready ({error}): {logs[-1000:]}") from None
+    try:
         host = container.get_container_host_ip()
-        server = AppServer(container, f"http://{host}:{container.get_exposed_port(APP_PORT)}")
-        wait_until_ready(server)
-        yield server
+        yield AppServer(container, f"http://{host}:{container.get_exposed_port(port)}")
+    finally:
+        container.stop()
 
 
 REGISTRY_PORT = 5000
 
 
-@dataclass(frozen=True)
-class RegistryServer:
-    container: DockerContainer
-    address: str  # host:port as the docker daemon and the API client reach it
-
-
-def htpasswd_line(username: str, password: str) -> str:
-    import bcrypt  # a dev dependency, needed only for registries with htpasswd auth
-
-    return f"{username}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt()).decode()}\n"
-
-
 @contextmanager
-def registry_server(image: str, auth_dir: Path | None = None) -> Iterator[RegistryServer]:
-    """A registry (distribution) on a published port; with auth_dir holding an htpasswd file,
-    it demands those credentials, like registry:2 configured through the environment."""
-    container = DockerContainer(image).with_exposed_ports(REGISTRY_PORT)
-    if auth_dir is not None:
-        container.with_volume_mapping(str(auth_dir), "/auth", "ro")
-        container.with_env("REGISTRY_AUTH", "htpasswd")
-        container.with_env("REGISTRY_AUTH_HTPASSWD_REALM", "registry")
-        container.with_env("REGISTRY_AUTH_HTPASSWD_PATH", "/auth/htpasswd")
-    with container:
-        # The daemon pushes over plain HTTP only to localhost, so name it that way.
-        server = RegistryServer(container, f"localhost:{container.get_exposed_port(REGISTRY_PORT)}")
-        # 401 is an answer too: a registry with htpasswd auth is up and asking for credentials.
-        api = f"http://{server.address}/v2/"
-        wait_for(f"the registry at {server.address}", lambda: http_not_ready(api, (200, 401)), 30)
-        yield server
+def registry_server(
+    image: str, username: str | None = None, password: str | None = None
+) -> Iterator[DockerRegistryContainer]:
+    """A registry (distribution), demanding username and password when given."""
+    with DockerRegistryContainer(
+        image, port=REGISTRY_PORT, username=username, password=password
+    ) as registry:
+        yield registry
+
+
+def registry_address(registry: DockerRegistryContainer) -> str:
+    """host:port as the docker daemon reaches it: it pushes over plain HTTP only to localhost."""
+    return f"localhost:{registry.get_exposed_port(REGISTRY_PORT)}"
+
+
+@dataclass(frozen=True)
+class StackImages:
+    app: str
+    mysql: str
+    registry: str
+
+
+def stack_images(tools: Toolchain) -> StackImages:
+    """The images every stack runs: the app image built for this checkout (a no-op when
+    BuildKit has every layer), and the MySQL and registry images the base policy gives."""
+    mysql = resolve(tools, Role.MYSQL)
+    registry = resolve(tools, Role.REGISTRY)
+    app = build_app_image(tools)
+    return StackImages(app=app.primary_tag, mysql=mysql.reference, registry=registry.reference)
 
 
 @dataclass(frozen=True)

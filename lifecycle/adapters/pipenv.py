@@ -1,11 +1,26 @@
-"""Requirements taken from Pipfile.lock, with hashes, for tools that install with pip (nox)."""
+"""pipenv: whether Pipfile.lock is current, and its pins as requirements for pip (nox)."""
 
 import re
 from pathlib import Path
 
-from lifecycle.commands import run
+from lifecycle.adapters.commands import CommandFailed, run
+from lifecycle.errors import LifecycleError
 
 REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9_.\-]+)")
+
+
+def check_lock_is_current(project_dir: Path) -> None:
+    """Pipfile.lock must exist and match Pipfile before anything is installed or built from it."""
+    if not (project_dir / "Pipfile.lock").exists():
+        raise LifecycleError("Pipfile.lock is missing: run `pipenv lock` and commit it")
+    try:
+        run(["pipenv", "verify"], cwd=project_dir, stream=False)
+    except CommandFailed as failure:
+        if failure.returncode == 127:
+            raise LifecycleError("pipenv is not installed: pip install pipenv") from None
+        raise LifecycleError(
+            "Pipfile.lock is out of date with Pipfile: run `pipenv lock` and commit both"
+        ) from None
 
 
 def normalise(name: str) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import docker
 
-from lifecycle.commands import run
+from lifecycle.adapters.commands import run
 from lifecycle.errors import LifecycleError
 
 # Kept out of every later apt-get install too, as in the official slim images.

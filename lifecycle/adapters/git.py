@@ -4,7 +4,7 @@ import datetime
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifecycle.commands import CommandFailed, run
+from lifecycle.adapters.commands import CommandFailed, run
 from lifecycle.errors import LifecycleError
 
 SHORT_SHA_LENGTH = 12

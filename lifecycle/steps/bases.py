@@ -9,11 +9,13 @@ from pathlib import Path
 import docker
 import docker.errors
 
-from lifecycle.buildkit import BuildCli, BuildRequest, build
-from lifecycle.config import Settings
-from lifecycle.debian_rootfs import build_debian_image, recipe
-from lifecycle.engine import image_exists, image_label
+from lifecycle.adapters.buildkit import BuildRequest, build
+from lifecycle.adapters.debian_rootfs import build_debian_image, recipe
+from lifecycle.adapters.engine import image_exists, image_label
 from lifecycle.errors import LifecycleError
+from lifecycle.settings import Settings
+from lifecycle.tables import render_table
+from lifecycle.toolchain import Toolchain
 
 RECIPE_LABEL = "org.my-app.recipe"
 
@@ -25,12 +27,13 @@ class Role(Enum):
     REGISTRY = "registry"
 
 
-# The Dockerfile under docker/base/ that makes each role's local equivalent, and its tag.
+# The recipe under docker/base/ that makes each role's local equivalent; the local image is
+# named after it and the Debian suite (python-slim.Dockerfile: my-app-local/python-slim:bookworm).
 LOCAL_RECIPES = {
-    Role.PYTHON_BUILD: ("python-build.Dockerfile", "python:3.11-bookworm"),
-    Role.PYTHON_RUNTIME: ("python-slim.Dockerfile", "python:3.11-slim-bookworm"),
-    Role.MYSQL: ("mariadb.Dockerfile", "mariadb:bookworm"),
-    Role.REGISTRY: ("registry.Dockerfile", "registry:bookworm"),
+    Role.PYTHON_BUILD: "python-build.Dockerfile",
+    Role.PYTHON_RUNTIME: "python-slim.Dockerfile",
+    Role.MYSQL: "mariadb.Dockerfile",
+    Role.REGISTRY: "registry.Dockerfile",
 }
 
 
@@ -56,7 +59,8 @@ def official_name(settings: Settings, role: Role) -> str:
 
 
 def local_name(settings: Settings, role: Role) -> str:
-    return f"{settings.bases.local_prefix}/{LOCAL_RECIPES[role][1]}"
+    recipe_name = LOCAL_RECIPES[role].removesuffix(".Dockerfile")
+    return f"{settings.bases.local_prefix}/{recipe_name}:{settings.bases.debian_suite}"
 
 
 def debian_name(settings: Settings) -> str:
@@ -94,10 +98,11 @@ def dockerfile_recipe(base_dir: Path, dockerfile: str, parent_id: str) -> str:
     return digest.hexdigest()
 
 
-def ensure_local(client: docker.DockerClient, settings: Settings, cli: BuildCli, role: Role) -> str:
+def ensure_local(tools: Toolchain, role: Role) -> str:
+    client, settings = tools.docker, tools.settings
     ensure_debian(client, settings)
     base_dir = settings.project_dir / "docker" / "base"
-    dockerfile, _ = LOCAL_RECIPES[role]
+    dockerfile = LOCAL_RECIPES[role]
     tag = local_name(settings, role)
     parent = debian_name(settings)
     wanted = dockerfile_recipe(base_dir, dockerfile, client.images.get(parent).id)
@@ -105,7 +110,7 @@ def ensure_local(client: docker.DockerClient, settings: Settings, cli: BuildCli,
         return "cached"
     print(f"building {tag} from {dockerfile}", flush=True)
     build(
-        cli,
+        tools.build_cli,
         BuildRequest(
             context=base_dir,
             dockerfile=base_dir / dockerfile,
@@ -117,14 +122,12 @@ def ensure_local(client: docker.DockerClient, settings: Settings, cli: BuildCli,
     return "built"
 
 
-def resolve(
-    client: docker.DockerClient, settings: Settings, cli: BuildCli, role: Role
-) -> ResolvedImage:
+def resolve(tools: Toolchain, role: Role) -> ResolvedImage:
     """The image to use for a role, following bases.policy; builds the local one if needed."""
-    policy = settings.bases.policy
-    official = official_name(settings, role)
+    policy = tools.settings.bases.policy
+    official = official_name(tools.settings, role)
     if policy in ("auto", "official"):
-        source = try_official(client, official)
+        source = try_official(tools.docker, official)
         if source:
             return ResolvedImage(role, official, source)
         if policy == "official":
@@ -132,11 +135,12 @@ def resolve(
                 f"{official} is not present and cannot be pulled: make a registry reachable, "
                 "or set INVOKE_BASES_POLICY=auto to build a local equivalent from Debian"
             )
-    source = ensure_local(client, settings, cli, role)
-    return ResolvedImage(role, local_name(settings, role), source)
+    source = ensure_local(tools, role)
+    return ResolvedImage(role, local_name(tools.settings, role), source)
 
 
-def resolve_all(
-    client: docker.DockerClient, settings: Settings, cli: BuildCli, roles: tuple[Role, ...]
-) -> list[ResolvedImage]:
-    return [resolve(client, settings, cli, role) for role in roles]
+def report(tools: Toolchain, only: str = "") -> str:
+    """Resolve the named roles (every role when empty) and tabulate where each image came from."""
+    resolved = [resolve(tools, role) for role in roles_named(only)]
+    rows = [(r.role.value, r.reference, r.source) for r in resolved]
+    return render_table(("role", "image", "source"), rows)

@@ -1,0 +1,44 @@
+"""How nox sessions reach the library inside their virtualenv: `python -m lifecycle STEP ARGS`.
+
+Each step is one library call, made with the same toolchain as the Invoke tasks; a user error
+ends in one line and exit 1, as a task does.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from lifecycle.errors import LifecycleError
+from lifecycle.harness.bench import run_bench
+from lifecycle.steps.deploy import deploy_to
+from lifecycle.steps.manifests import check
+from lifecycle.toolchain import Toolchain
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m lifecycle")
+    steps = parser.add_subparsers(dest="step", required=True)
+    steps.add_parser("manifests", help="render, validate and check every environment").add_argument(
+        "out_dir", type=Path
+    )
+    steps.add_parser("bench", help="the concurrency benchmark").add_argument("out_dir", type=Path)
+    steps.add_parser("deploy", help="deploy the last pushed image").add_argument("env")
+    return parser
+
+
+def main(argv: list[str]) -> None:
+    args = parser().parse_args(argv)
+    tools = Toolchain()
+    if args.step == "manifests":
+        check(tools, args.out_dir)
+    elif args.step == "bench":
+        run_bench(tools, args.out_dir)
+    else:
+        deploy_to(tools, args.env)
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1:])
+    except LifecycleError as error:
+        sys.exit(error.one_line())

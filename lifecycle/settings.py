@@ -1,0 +1,192 @@
+"""One typed settings object, read from invoke.yaml and INVOKE_* environment overrides.
+
+Invoke reads the same file for its own purposes; the library reads it here, without Invoke,
+so that tasks, nox sessions and tests all see the same values.
+"""
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from lifecycle.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = "invoke.yaml"
+ENV_PREFIX = "INVOKE"
+
+
+@dataclass(frozen=True)
+class App:
+    folder: str
+    port: int
+
+
+@dataclass(frozen=True)
+class BaseImages:
+    policy: str
+    local_prefix: str
+    debian_suite: str
+    debian_mirror: str
+    debian_security_mirror: str
+    python_build: str
+    python_runtime: str
+    mysql: str
+    registry: str
+
+
+@dataclass(frozen=True)
+class Registry:
+    address: str
+    scheme: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    name: str
+    overlay: str
+    context: str
+    namespace: str
+    allowed_contexts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deploy:
+    kubectl: str
+    migration_timeout_seconds: int
+    rollout_timeout_seconds: int
+    pushed_record: str
+    environments: dict[str, Environment]
+
+    def environment(self, name: str) -> Environment:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments)
+            raise ConfigError(f"unknown environment {name!r}: use one of {known}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    project_dir: Path
+    app: App
+    build_clis: tuple[str, ...]
+    ca_bundle: Path | None
+    repository: str
+    moving_tag: str
+    budget_mb: float
+    bases: BaseImages
+    registry: Registry
+    deploy: Deploy
+
+    @property
+    def app_dir(self) -> Path:
+        return self.project_dir / self.app.folder
+
+
+POLICIES = ("auto", "official", "local")
+
+
+def with_environment_overrides(raw: dict, environ: Mapping[str, str], path: tuple = ()) -> dict:
+    """Each leaf a.b_c can be replaced by INVOKE_A_B_C, as Invoke itself does."""
+    merged = {}
+    for key, value in raw.items():
+        here = (*path, str(key))
+        if isinstance(value, dict):
+            merged[key] = with_environment_overrides(value, environ, here)
+        else:
+            name = "_".join((ENV_PREFIX, *here)).upper()
+            merged[key] = environ.get(name, value)
+    return merged
+
+
+def load_raw(project_dir: Path, environ: Mapping[str, str]) -> dict:
+    path = project_dir / SETTINGS_FILE
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path} must be a mapping of sections")
+    return with_environment_overrides(raw, environ)
+
+
+def number(raw: object, name: str, kind: type = int, positive: bool = True) -> int | float:
+    """A whole or decimal number from a setting, or one clear line naming the setting."""
+    try:
+        value = kind(str(raw).strip())
+    except ValueError:
+        value = None
+    if value is None or (positive and value <= 0):
+        what = "a positive whole number" if kind is int else "a positive number"
+        variable = "_".join((ENV_PREFIX, *name.split("."))).upper()
+        raise ConfigError(f"{name} must be {what}, got {raw!r}: fix {SETTINGS_FILE} or {variable}")
+    return value
+
+
+def load_settings(
+    project_dir: Path = PROJECT_DIR, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate and type invoke.yaml, with the environment's overrides."""
+    raw = load_raw(project_dir, os.environ if environ is None else environ)
+    try:
+        return typed(project_dir, raw)
+    except KeyError as missing:
+        raise ConfigError(f"{SETTINGS_FILE} is missing the setting {missing}: restore it") from None
+
+
+def typed(project_dir: Path, raw: dict) -> Settings:
+    docker, image, bases = raw["docker"], raw["image"], raw["bases"]
+    build_clis = tuple(str(docker["build_clis"]).split())
+    ca_bundle = str(docker["ca_bundle"] or "").strip()
+    base_images = BaseImages(**{key: str(bases[key]) for key in BaseImages.__annotations__})
+    registry = Registry(str(raw["registry"]["address"]), str(raw["registry"]["scheme"]))
+    if base_images.policy not in POLICIES:
+        raise ConfigError(
+            f"bases.policy must be one of {', '.join(POLICIES)}, got {base_images.policy!r}: "
+            f"fix {SETTINGS_FILE} or INVOKE_BASES_POLICY"
+        )
+    if registry.scheme not in ("http", "https"):
+        raise ConfigError(f"registry.scheme must be http or https, got {registry.scheme!r}")
+    if not build_clis:
+        raise ConfigError("docker.build_clis is empty: name at least one docker CLI")
+    return Settings(
+        project_dir=project_dir,
+        app=App(folder=str(raw["app"]["folder"]), port=number(raw["app"]["port"], "app.port")),
+        build_clis=build_clis,
+        ca_bundle=Path(ca_bundle) if ca_bundle else None,
+        repository=str(image["repository"]),
+        moving_tag=str(image["moving_tag"]),
+        budget_mb=number(image["budget_mb"], "image.budget_mb", float),
+        bases=base_images,
+        registry=registry,
+        deploy=deploy_settings(raw["deploy"]),
+    )
+
+
+def deploy_settings(raw: dict) -> Deploy:
+    environments = {
+        str(name): Environment(
+            name=str(name),
+            overlay=str(entry["overlay"]),
+            context=str(entry["context"]),
+            namespace=str(entry["namespace"]),
+            allowed_contexts=tuple(str(entry["allowed_contexts"] or "").split()),
+        )
+        for name, entry in raw["environments"].items()
+    }
+    if not environments:
+        raise ConfigError("deploy.environments is empty: name at least one environment")
+    return Deploy(
+        kubectl=str(raw["kubectl"]),
+        migration_timeout_seconds=number(
+            raw["migration_timeout_seconds"], "deploy.migration_timeout_seconds"
+        ),
+        rollout_timeout_seconds=number(
+            raw["rollout_timeout_seconds"], "deploy.rollout_timeout_seconds"
+        ),
+        pushed_record=str(raw["pushed_record"]),
+        environments=environments,
+    )

@@ -1,0 +1,1 @@
+"""The steps a user runs, one module each: tasks.py calls them through the toolchain."""

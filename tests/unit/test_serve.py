@@ -1,0 +1,30 @@
+"""The container's start command turns a malformed setting into one line and exit 1, before
+uvicorn starts (whose workers would otherwise fail and be restarted forever)."""
+
+import pytest
+
+from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        ("PORT", "http", "configuration error: PORT='http' is not a whole number"),
+        ("PORT", "", "configuration error: PORT is not set: set it to a whole number"),
+        (
+            "GRACEFUL_SHUTDOWN_SECONDS",
+            "soon",
+            "configuration error: GRACEFUL_SHUTDOWN_SECONDS='soon' is not a whole number",
+        ),
+        (
+            "WEB_CONCURRENCY",
+            "many",
+            "configuration error: WEB_CONCURRENCY='many' must be a positive whole number",
+        ),
+    ],
+)
+def test_bad_server_setting_is_one_line_and_exit_1(variable, value, line):
+    env = {**PRODUCTION_ENV, "PORT": "8000", variable: value}
+    result = python_in_app("-m", "my_app.serve", **env)
+    assert result.returncode == 1
+    assert result.stderr.strip() == line
