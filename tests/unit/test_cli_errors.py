@@ -26,11 +26,12 @@ def test_build_with_unreachable_daemon_prints_one_line_and_exits_1():
     assert "Traceback" not in result.stderr
 
 
-def test_bad_budget_setting_prints_one_line_and_exits_1():
-    result = run_invoke("size", INVOKE_IMAGE_BUDGET_MB="-1")
+@pytest.mark.parametrize("budget", ["-1", "abc"])
+def test_bad_budget_setting_prints_one_line_and_exits_1(budget):
+    result = run_invoke("size", INVOKE_IMAGE_BUDGET_MB=budget)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "error: image.budget_mb must be a positive number, got '-1': "
+        f"error: image.budget_mb must be a positive number, got '{budget}': "
         "fix invoke.yaml or INVOKE_IMAGE_BUDGET_MB"
     )
 
