@@ -53,29 +53,27 @@ def test_current_lock_passes():
     check_lock_is_current(PROJECT)
 
 
-def test_integration_session_without_docker_says_so_in_one_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/integration"],
+def without_docker(*argv: str) -> subprocess.CompletedProcess:
+    """`python ARGV` in the project folder with DOCKER_HOST pointing at nothing."""
+    return subprocess.run(
+        [sys.executable, *argv],
         cwd=PROJECT,
         env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:9"},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_integration_session_without_docker_says_so_in_one_line():
+    result = without_docker("-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/integration")
     assert result.returncode == 1
     assert "error: cannot reach the Docker daemon" in result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_library_entry_point_without_docker_says_so_in_one_line(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "lifecycle", "bench", str(tmp_path)],
-        cwd=PROJECT,
-        env={**os.environ, "DOCKER_HOST": "tcp://127.0.0.1:9"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = without_docker("-m", "lifecycle", "bench", str(tmp_path))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: cannot reach the Docker daemon")

@@ -170,3 +170,29 @@ def test_deploy_without_a_push_is_a_clear_error(deployer):
     result = deployer.invoke("deploy", "--env", "staging")
     assert result.returncode == 1
     assert error_line(result.stderr).endswith("is missing): run `invoke push`")
+
+
+def test_namespace_port_and_migration_deadline_come_from_the_settings(deployer):
+    result = deployer.invoke(
+        "deploy",
+        "--env",
+        "staging",
+        "--dry-run",
+        INVOKE_DEPLOY_ENVIRONMENTS_STAGING_NAMESPACE="team-a",
+        INVOKE_DEPLOY_MIGRATION_TIMEOUT_SECONDS="120",
+        INVOKE_APP_PORT="8080",
+    )
+    assert result.returncode == 0, result.stderr
+    job_part, app_part = result.stdout.split("--- migration job ---")[1].split(
+        "--- application ---"
+    )
+    documents = [doc for part in (job_part, app_part) for doc in yaml.safe_load_all(part) if doc]
+    assert {doc["metadata"]["namespace"] for doc in documents} == {"team-a"}
+    job = next(doc for doc in documents if doc["kind"] == "Job")
+    deployment = next(doc for doc in documents if doc["kind"] == "Deployment")
+    assert job["spec"]["activeDeadlineSeconds"] == 120
+    # The client outwaits the Job's own deadline, so it reports the Job's verdict.
+    assert "wait up to 150s for job/my-app-migrate-abababababab" in result.stdout
+    assert deployment["spec"]["template"]["spec"]["containers"][0]["ports"] == [
+        {"containerPort": 8080, "name": "http"}
+    ]
