@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from lifecycle.errors import LifecycleError
-from lifecycle.harness.bench import run_bench
+from lifecycle.steps.bench import run_bench
 from lifecycle.steps.deploy import deploy_to
 from lifecycle.steps.manifests import check
 from lifecycle.toolchain import Toolchain

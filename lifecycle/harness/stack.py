@@ -25,9 +25,6 @@ from testcontainers.core.wait_strategies import (
 )
 
 from lifecycle.errors import LifecycleError
-from lifecycle.steps.bases import Role, resolve
-from lifecycle.steps.build import build_app_image
-from lifecycle.toolchain import Toolchain
 
 DB_ALIAS = "db"
 DB_NAME = "my_app"
@@ -230,22 +227,6 @@ def registry_server(
 def registry_address(registry: DockerRegistryContainer) -> str:
     """host:port as the docker daemon reaches it: it pushes over plain HTTP only to localhost."""
     return f"localhost:{registry.get_exposed_port(REGISTRY_PORT)}"
-
-
-@dataclass(frozen=True)
-class StackImages:
-    app: str
-    mysql: str
-    registry: str
-
-
-def stack_images(tools: Toolchain) -> StackImages:
-    """The images every stack runs: the app image built for this checkout (a no-op when
-    BuildKit has every layer), and the MySQL and registry images the base policy gives."""
-    mysql = resolve(tools, Role.MYSQL)
-    registry = resolve(tools, Role.REGISTRY)
-    app = build_app_image(tools)
-    return StackImages(app=app.primary_tag, mysql=mysql.reference, registry=registry.reference)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,14 @@ from testcontainers.core.network import Network
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.stack import (
     Database,
-    StackImages,
     app_environment,
     app_server,
     mysql_server,
     run_migrations,
-    stack_images,
     use_ryuk_only_if_available,
     write_big_static_dir,
 )
+from lifecycle.steps.images import StackImages, stack_images
 from lifecycle.toolchain import Toolchain
 
 

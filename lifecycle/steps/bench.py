@@ -20,11 +20,11 @@ from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     app_server,
     migrated_database,
-    stack_images,
     use_ryuk_only_if_available,
     worker_pids,
     write_big_static_dir,
 )
+from lifecycle.steps.images import stack_images
 from lifecycle.tables import render_table
 from lifecycle.toolchain import Toolchain
 
