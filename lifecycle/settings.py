@@ -5,6 +5,7 @@ so that tasks, nox sessions and tests all see the same values.
 """
 
 import os
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,17 @@ ENV_PREFIX = "INVOKE"
 
 @dataclass(frozen=True)
 class App:
+    """The Django project the image is made of, as invoke.yaml's app section names it."""
+
     folder: str
+    settings_module: str
+    asgi_application: str
+    pipfile_folder: str
     port: int
+    build_environment: dict[str, str]
+    build_commands: str
+    runtime_packages: tuple[str, ...]
+    test_environment: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,10 @@ class Settings:
     def app_dir(self) -> Path:
         return self.project_dir / self.app.folder
 
+    @property
+    def pipfile_dir(self) -> Path:
+        return self.project_dir / self.app.pipfile_folder
+
 
 POLICIES = ("auto", "official", "local")
 
@@ -97,8 +111,7 @@ def with_environment_overrides(raw: dict, environ: Mapping[str, str], path: tupl
         if isinstance(value, dict):
             merged[key] = with_environment_overrides(value, environ, here)
         else:
-            name = "_".join((ENV_PREFIX, *here)).upper()
-            merged[key] = environ.get(name, value)
+            merged[key] = environ.get(variable_for(".".join(here)), value)
     return merged
 
 
@@ -113,16 +126,22 @@ def load_raw(project_dir: Path, environ: Mapping[str, str]) -> dict:
     return with_environment_overrides(raw, environ)
 
 
-def number(raw: object, name: str, kind: type = int, positive: bool = True) -> int | float:
-    """A whole or decimal number from a setting, or one clear line naming the setting."""
+def variable_for(name: str) -> str:
+    """The environment variable that overrides a setting: app.port is INVOKE_APP_PORT."""
+    return "_".join((ENV_PREFIX, *name.split("."))).upper()
+
+
+def number(raw: object, name: str, kind: type = int) -> int | float:
+    """A positive whole or decimal number from a setting, or one clear line naming it."""
     try:
         value = kind(str(raw).strip())
     except ValueError:
         value = None
-    if value is None or (positive and value <= 0):
+    if value is None or value <= 0:
         what = "a positive whole number" if kind is int else "a positive number"
-        variable = "_".join((ENV_PREFIX, *name.split("."))).upper()
-        raise ConfigError(f"{name} must be {what}, got {raw!r}: fix {SETTINGS_FILE} or {variable}")
+        raise ConfigError(
+            f"{name} must be {what}, got {raw!r}: fix {SETTINGS_FILE} or {variable_for(name)}"
+        )
     return value
 
 
@@ -154,7 +173,7 @@ def typed(project_dir: Path, raw: dict) -> Settings:
         raise ConfigError("docker.build_clis is empty: name at least one docker CLI")
     return Settings(
         project_dir=project_dir,
-        app=App(folder=str(raw["app"]["folder"]), port=number(raw["app"]["port"], "app.port")),
+        app=app_settings(raw["app"]),
         build_clis=build_clis,
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
         repository=str(image["repository"]),
@@ -164,6 +183,34 @@ def typed(project_dir: Path, raw: dict) -> Settings:
         registry=registry,
         deploy=deploy_settings(raw["deploy"]),
     )
+
+
+def app_settings(raw: dict) -> App:
+    return App(
+        folder=str(raw["folder"]),
+        settings_module=str(raw["settings_module"]),
+        asgi_application=str(raw["asgi_application"]),
+        pipfile_folder=str(raw["pipfile_folder"]),
+        port=number(raw["port"], "app.port"),
+        build_environment=assignments(raw["build_environment"], "app.build_environment"),
+        build_commands=str(raw["build_commands"] or ""),
+        runtime_packages=tuple(str(raw["runtime_packages"] or "").split()),
+        test_environment=assignments(raw["test_environment"], "app.test_environment"),
+    )
+
+
+def assignments(raw: object, name: str) -> dict[str, str]:
+    """NAME=value pairs, space-separated, shell-quoted where a value has spaces."""
+    pairs = {}
+    for word in shlex.split(str(raw or "")):
+        key, equals, value = word.partition("=")
+        if not equals or not key.isidentifier():
+            raise ConfigError(
+                f"{name} must be NAME=value pairs separated by spaces, got {word!r}: fix "
+                f"{SETTINGS_FILE} or {variable_for(name)}"
+            )
+        pairs[key] = value
+    return pairs
 
 
 def deploy_settings(raw: dict) -> Deploy:

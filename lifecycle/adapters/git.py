@@ -32,6 +32,15 @@ def git(project_dir: Path, *args: str) -> str:
         ) from None
 
 
+def work_tree_files(project_dir: Path, folder: str) -> list[Path]:
+    """The files under folder that git tracks or would track (untracked but not ignored), as
+    paths relative to project_dir: what .gitignore keeps out stays out."""
+    listed = git(
+        project_dir, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", folder
+    )
+    return [Path(name) for name in listed.split("\0") if name and (project_dir / name).is_file()]
+
+
 def current_revision(project_dir: Path) -> Revision:
     sha = git(project_dir, "rev-parse", "HEAD")
     status = git(project_dir, "status", "--porcelain", "--untracked-files=normal")
@@ -51,13 +60,13 @@ def source_url(project_dir: Path) -> str | None:
 
 
 def oci_labels(
-    revision: Revision, created: datetime.datetime, source: str | None = None
+    title: str, revision: Revision, created: datetime.datetime, source: str | None = None
 ) -> dict[str, str]:
     labels = {
         "org.opencontainers.image.revision": revision.sha,
         "org.opencontainers.image.version": revision.tag,
         "org.opencontainers.image.created": created.isoformat(timespec="seconds"),
-        "org.opencontainers.image.title": "my_app",
+        "org.opencontainers.image.title": title,
     }
     if source:
         labels["org.opencontainers.image.source"] = source

@@ -11,6 +11,8 @@ REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9_.\-]+)")
 
 def check_lock_is_current(project_dir: Path) -> None:
     """Pipfile.lock must exist and match Pipfile before anything is installed or built from it."""
+    if not (project_dir / "Pipfile").is_file():
+        raise LifecycleError(f"no Pipfile in {project_dir}: fix app.pipfile_folder in invoke.yaml")
     if not (project_dir / "Pipfile.lock").exists():
         raise LifecycleError("Pipfile.lock is missing: run `pipenv lock` and commit it")
     try:

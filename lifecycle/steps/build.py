@@ -1,16 +1,26 @@
-"""The app image: docker/Dockerfile built with BuildKit on the resolved base images."""
+"""The app image: docker/Dockerfile built with BuildKit on the resolved base images, from a
+context of only what the image is made of, then proven to import what it installed."""
 
 import datetime
+import shlex
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
+
+import docker
+import docker.errors
 
 from lifecycle.adapters.buildkit import BuildRequest, build
 from lifecycle.adapters.git import Revision, current_revision, image_tags, oci_labels, source_url
-from lifecycle.adapters.pipenv import check_lock_is_current
+from lifecycle.errors import LifecycleError
 from lifecycle.settings import Settings
+from lifecycle.steps import build_context
+from lifecycle.steps.app_checks import check_app
 from lifecycle.steps.bases import Role, resolve
 from lifecycle.toolchain import Toolchain
 
 CA_BUNDLE_SECRET_ID = "ca_bundle"
+IMPORT_CHECK = Path(__file__).resolve().parents[2] / "docker" / "build" / "import_check.py"
 
 
 @dataclass(frozen=True)
@@ -30,37 +40,98 @@ def current_tag(settings: Settings) -> str:
     return image_tags(settings.repository, revision, settings.moving_tag)[0]
 
 
+def build_args(settings: Settings, builder_image: str, runtime_image: str) -> dict[str, str]:
+    app = settings.app
+    return {
+        "BUILDER_IMAGE": builder_image,
+        "RUNTIME_IMAGE": runtime_image,
+        "APP_PORT": str(app.port),
+        "DJANGO_SETTINGS_MODULE": app.settings_module,
+        "ASGI_APPLICATION": app.asgi_application,
+        "BUILD_ENVIRONMENT": shlex.join(f"{k}={v}" for k, v in app.build_environment.items()),
+        "BUILD_COMMANDS": app.build_commands,
+        "RUNTIME_PACKAGES": " ".join(app.runtime_packages),
+    }
+
+
 def build_request(
-    settings: Settings, revision: Revision, builder_image: str, runtime_image: str
+    settings: Settings, context: Path, revision: Revision, builder_image: str, runtime_image: str
 ) -> BuildRequest:
     secrets = {}
     if settings.ca_bundle is not None and settings.ca_bundle.is_file():
         secrets[CA_BUNDLE_SECRET_ID] = settings.ca_bundle
+    created = datetime.datetime.now(datetime.UTC)
     return BuildRequest(
-        context=settings.project_dir,
+        context=context,
         dockerfile=settings.project_dir / "docker" / "Dockerfile",
         tags=image_tags(settings.repository, revision, settings.moving_tag),
-        build_args={
-            "BUILDER_IMAGE": builder_image,
-            "RUNTIME_IMAGE": runtime_image,
-            "APP_PORT": str(settings.app.port),
-        },
-        labels=oci_labels(
-            revision, datetime.datetime.now(datetime.UTC), source_url(settings.project_dir)
-        ),
+        build_args=build_args(settings, builder_image, runtime_image),
+        labels=oci_labels(settings.repository, revision, created, source_url(settings.project_dir)),
         secrets=secrets,
     )
+
+
+def tagged_ids(client: docker.DockerClient, tags: tuple[str, ...]) -> set[str]:
+    ids = set()
+    for tag in tags:
+        try:
+            ids.add(client.images.get(tag).id)
+        except docker.errors.ImageNotFound:
+            continue
+    return ids
+
+
+def remove_if_untagged(client: docker.DockerClient, image_ids: set[str]) -> None:
+    """The images these tags named before a rebuild, once nothing names them any more."""
+    for image_id in image_ids:
+        try:
+            if not client.images.get(image_id).tags:
+                client.images.remove(image_id)
+        except docker.errors.APIError:
+            continue  # gone already, or a container still uses it
+
+
+def check_imports(client: docker.DockerClient, tag: str) -> str:
+    """Import every module the image's packages provide, as production runs it (nobody, on a
+    read-only root); one line saying what, or why not."""
+    try:
+        output = client.containers.run(
+            tag,
+            ["python", "-c", IMPORT_CHECK.read_text()],
+            user="65534:65534",
+            read_only=True,
+            tmpfs={"/tmp": "size=16m"},
+            remove=True,
+            stderr=True,
+        )
+    except docker.errors.ContainerError as failure:
+        lines = (failure.stderr or b"").decode(errors="replace").strip().splitlines()
+        reason = lines[-1] if lines else str(failure)
+        raise LifecycleError(f"{tag} fails its import check: {reason}") from None
+    return output.decode().strip()
 
 
 def build_app_image(tools: Toolchain) -> BuiltImage:
     """Build and tag the image for the checkout as it is now."""
     settings, client = tools.settings, tools.docker  # an unreachable engine fails before any work
-    check_lock_is_current(settings.project_dir)
+    check_app(settings)
     revision = current_revision(settings.project_dir)
     builder = resolve(tools, Role.PYTHON_BUILD)
     runtime = resolve(tools, Role.PYTHON_RUNTIME)
-    request = build_request(settings, revision, builder.reference, runtime.reference)
-    print(f"building {', '.join(request.tags)} on {builder.reference} / {runtime.reference}")
-    build(tools.build_cli, request)
+    with tempfile.TemporaryDirectory(prefix="build-context-") as context:
+        build_context.assemble(settings, Path(context))
+        request = build_request(
+            settings, Path(context), revision, builder.reference, runtime.reference
+        )
+        previous = tagged_ids(client, request.tags)
+        print(f"building {', '.join(request.tags)} on {builder.reference} / {runtime.reference}")
+        build(tools.build_cli, request)
     image = client.images.get(request.tags[0])
+    remove_if_untagged(client, previous - {image.id})
+    try:
+        print(check_imports(client, request.tags[0]))
+    except LifecycleError:
+        for tag in request.tags:  # no tag names an image that cannot run its own packages
+            client.images.remove(tag, noprune=False)
+        raise
     return BuiltImage(revision=revision, tags=request.tags, image_id=image.id)

@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-APP_DIR = Path(__file__).resolve().parents[2] / "my_app"
+PROJECT = Path(__file__).resolve().parents[2]
+APP_DIR = PROJECT / "my_app"
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
     "DJANGO_ALLOWED_HOSTS": "my-app.example.com",
@@ -20,7 +21,8 @@ def python_in_app(*args: str, **env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, *args],
         cwd=APP_DIR,
-        env={**clean, **env},
+        # django_runtime sits beside the app, as the image puts it beside the app in /app.
+        env={**clean, "PYTHONPATH": str(PROJECT), **env},
         capture_output=True,
         text=True,
         timeout=60,

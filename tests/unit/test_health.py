@@ -35,7 +35,7 @@ def test_readiness_is_503_naming_unapplied_migrations(client):
 
 
 def test_readiness_names_an_unreachable_database(tmp_path):
-    code = "from service.readiness import readiness_problem; print(readiness_problem())"
+    code = "from django_runtime.readiness import readiness_problem; print(readiness_problem())"
     result = manage(
         "shell",
         "-v",

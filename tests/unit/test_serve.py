@@ -17,6 +17,11 @@ from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
             "configuration error: GRACEFUL_SHUTDOWN_SECONDS='soon' is not a whole number",
         ),
         (
+            "DJANGO_ASGI_APPLICATION",
+            "",
+            "configuration error: DJANGO_ASGI_APPLICATION is not set: set it to module:attribute",
+        ),
+        (
             "WEB_CONCURRENCY",
             "many",
             "configuration error: WEB_CONCURRENCY='many' must be a positive whole number",
@@ -24,7 +29,13 @@ from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
     ],
 )
 def test_bad_server_setting_is_one_line_and_exit_1(variable, value, line):
-    env = {**PRODUCTION_ENV, "PORT": "8000", variable: value}
-    result = python_in_app("-m", "my_app.serve", **env)
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_SETTINGS_MODULE": "my_app.settings",
+        "DJANGO_ASGI_APPLICATION": "my_app.asgi:application",
+        "PORT": "8000",
+        variable: value,
+    }
+    result = python_in_app("-m", "django_runtime.serve", **env)
     assert result.returncode == 1
     assert result.stderr.strip() == line

@@ -8,23 +8,44 @@ import brotli
 from django.conf import settings
 from django.templatetags.static import static
 
-from service.static_streaming import CHUNK_SIZE
-from tests.unit.conftest import BIG_FILE_NAME, BIG_FILE_SIZE
+from django_runtime.static_streaming import CHUNK_SIZE
+from tests.unit.conftest import BIG_FILE_NAME, BIG_FILE_SIZE, AsgiClient
 
 SEVEN_DAYS = "max-age=604800, public"
 IMMUTABLE = "max-age=315360000, public, immutable"
 
 
-def test_large_static_file_streams_in_chunks_without_sync_iterator_warning(asgi_client):
+def assert_streamed_in_chunks(client) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        response = asgi_client.request(f"/static/{BIG_FILE_NAME}")
+        response = client.request(f"/static/{BIG_FILE_NAME}")
     assert response.status == 200
     assert len(response.body) == BIG_FILE_SIZE
     non_empty = [chunk for chunk in response.chunks if chunk]
     assert len(non_empty) >= BIG_FILE_SIZE // CHUNK_SIZE
     assert max(len(chunk) for chunk in non_empty) <= CHUNK_SIZE
     assert not [w for w in caught if "synchronous iterators" in str(w.message)]
+
+
+def test_large_static_file_streams_in_chunks_without_sync_iterator_warning(asgi_client):
+    assert_streamed_in_chunks(asgi_client)
+
+
+def test_static_files_still_stream_beside_a_sync_only_middleware(collected_static, settings):
+    # Django builds a chain with a sync-only middleware in sync mode wherever it can.
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.unit.sync_only.SyncOnlyMiddleware"]
+    assert_streamed_in_chunks(AsgiClient())
+
+
+def test_static_file_that_grows_is_sent_at_its_announced_length(collected_static, asgi_client):
+    grown = settings.STATIC_ROOT / "downloads" / "growing.txt"
+    grown.write_bytes(b"a" * 100_000)
+    client = AsgiClient()  # WhiteNoise indexes the file at its size now
+    with grown.open("ab") as more:
+        more.write(b"b" * 50_000)
+    response = client.request("/static/downloads/growing.txt")
+    assert response.headers["content-length"] == "100000"
+    assert response.body == b"a" * 100_000
 
 
 def test_unhashed_static_file_is_cached_for_seven_days(asgi_client):

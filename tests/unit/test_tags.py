@@ -43,7 +43,7 @@ def test_image_is_tagged_with_the_commit_and_the_moving_tag():
 
 def test_revision_label_is_the_full_commit():
     created = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
-    labels = oci_labels(Revision(SHA, True), created, "https://git.example/app.git")
+    labels = oci_labels("my-app", Revision(SHA, True), created, "https://git.example/app.git")
     assert labels["org.opencontainers.image.revision"] == SHA
     assert labels["org.opencontainers.image.version"] == "0123456789ab-dirty"
     assert labels["org.opencontainers.image.created"] == "2026-01-02T03:04:05+00:00"

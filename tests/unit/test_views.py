@@ -70,9 +70,9 @@ def test_bad_host_header_is_rejected(client):
 
 @pytest.mark.django_db
 def test_each_request_logs_one_line_with_method_path_status_and_duration(client, caplog):
-    caplog.set_level("INFO", logger="service.requests")
+    caplog.set_level("INFO", logger="django_runtime.requests")
     client.get("/healthz?x=1")
-    lines = [r.getMessage() for r in caplog.records if r.name == "service.requests"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "django_runtime.requests"]
     assert len(lines) == 1
     method, path, status, duration = lines[0].split(" ")
     assert (method, path, status) == ("GET", "/healthz", "200")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from my_app.workers import cgroup_cpu_limit, default_worker_count, worker_count
+from django_runtime.workers import cgroup_cpu_limit, default_worker_count, worker_count
 
 
 def cgroup_v2(root: Path, cpu_max: str) -> Path:

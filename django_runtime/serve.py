@@ -5,6 +5,7 @@ import sys
 from dataclasses import dataclass
 
 import uvicorn
+from uvicorn.importer import ImportFromStringError, import_from_string
 
 # Kubernetes sends SIGTERM, then SIGKILL after its grace period (set longer than this).
 DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 20
@@ -12,6 +13,7 @@ DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 20
 
 @dataclass(frozen=True)
 class ServerOptions:
+    application: str
     host: str
     port: int
     workers: int
@@ -19,11 +21,13 @@ class ServerOptions:
 
 
 def server_options() -> ServerOptions:
-    """Read from the environment; the image sets PORT (invoke.yaml's app.port)."""
-    from my_app.env import env_int
-    from my_app.workers import worker_count
+    """Read from the environment; the image sets PORT and DJANGO_ASGI_APPLICATION from
+    invoke.yaml (app.port, app.asgi_application)."""
+    from django_runtime.env import env_int, env_required
+    from django_runtime.workers import worker_count
 
     return ServerOptions(
+        application=env_required("DJANGO_ASGI_APPLICATION", "module:attribute"),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=env_int("PORT"),
         workers=worker_count(),
@@ -34,7 +38,6 @@ def server_options() -> ServerOptions:
 
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "my_app.settings")
     import django
     from django.core.exceptions import ImproperlyConfigured
 
@@ -42,11 +45,12 @@ def main() -> None:
     try:
         django.setup()
         options = server_options()
-    except (ImproperlyConfigured, ValueError) as error:
+        import_from_string(options.application)
+    except (ImproperlyConfigured, ValueError, ImportFromStringError) as error:
         sys.exit(f"configuration error: {error}")
 
     uvicorn.run(
-        "my_app.asgi:application",
+        options.application,
         host=options.host,
         port=options.port,
         workers=options.workers,

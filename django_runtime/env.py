@@ -35,3 +35,10 @@ def env_int(name: str, default: int | None = None) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+
+
+def env_required(name: str, form: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set: set it to {form}")
+    return value

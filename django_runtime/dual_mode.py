@@ -8,14 +8,14 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse
 
 
-class DualMode:
+class DualModeMiddleware:
     """Dispatches each call to handle_sync or handle_async, by the chain below it."""
 
     sync_capable = True
     async_capable = True
-    async_mode = False
 
-    def adopt_mode(self, get_response) -> None:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
@@ -30,9 +30,3 @@ class DualMode:
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
         raise NotImplementedError
-
-
-class DualModeMiddleware(DualMode):
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-        self.adopt_mode(get_response)

@@ -6,10 +6,10 @@ import time
 from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from service.dual_mode import DualModeMiddleware
-from service.readiness import readiness_problem
+from django_runtime.dual_mode import DualModeMiddleware
+from django_runtime.readiness import readiness_problem
 
-request_log = logging.getLogger("service.requests")
+request_log = logging.getLogger("django_runtime.requests")
 
 
 class RequestLogMiddleware(DualModeMiddleware):
