@@ -40,11 +40,20 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", "tests/unit", *session.posargs)
 
 
+# The second app, built and tested with the same tasks through its own settings file.
+TEAM_APP_SETTINGS = "tests/apps/team_app/invoke.yaml"
+
+
 @nox.session
 def integration(session: nox.Session) -> None:
-    """Build the image, start MySQL and the app with testcontainers, and test over real HTTP."""
+    """Build each app's image, start it with MySQL (testcontainers), test it over real HTTP."""
     install_locked(session)
-    session.run("pytest", "tests/integration", *session.posargs)
+    sample = ["tests/integration/tooling", "tests/integration/contract", "tests/integration/sample"]
+    session.run("pytest", *sample, *session.posargs)
+    team_app = ["tests/integration/contract", "tests/integration/team_app"]
+    session.run(
+        "pytest", *team_app, *session.posargs, env={"INVOKE_RUNTIME_CONFIG": TEAM_APP_SETTINGS}
+    )
 
 
 @nox.session

@@ -59,6 +59,8 @@ def main() -> None:
         proxy_headers=True,
         timeout_graceful_shutdown=options.graceful_shutdown_seconds,
         lifespan="off",
+        # Closes a connection only once its bytes are sent, so a drain loses none.
+        http="django_runtime.draining:DrainingHttpToolsProtocol",
     )
 
 

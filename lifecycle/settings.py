@@ -17,6 +17,8 @@ from lifecycle.errors import ConfigError
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = "invoke.yaml"
 ENV_PREFIX = "INVOKE"
+# Invoke's own variable for a settings file laid over the project's: another app's settings.
+RUNTIME_FILE_VARIABLE = "INVOKE_RUNTIME_CONFIG"
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class Settings:
     ca_bundle: Path | None
     repository: str
     moving_tag: str
-    budget_mb: float
+    budget_mb: float | None  # None until the team sets one
     bases: BaseImages
     registry: Registry
     deploy: Deploy
@@ -115,14 +117,29 @@ def with_environment_overrides(raw: dict, environ: Mapping[str, str], path: tupl
     return merged
 
 
-def load_raw(project_dir: Path, environ: Mapping[str, str]) -> dict:
-    path = project_dir / SETTINGS_FILE
+def read_mapping(path: Path) -> dict:
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path} must be a mapping of sections")
+    return raw
+
+
+def merged(base: dict, over: dict) -> dict:
+    result = dict(base)
+    for key, value in over.items():
+        nested = isinstance(value, dict) and isinstance(base.get(key), dict)
+        result[key] = merged(base[key], value) if nested else value
+    return result
+
+
+def load_raw(project_dir: Path, environ: Mapping[str, str]) -> dict:
+    """invoke.yaml, then the file INVOKE_RUNTIME_CONFIG names, then INVOKE_* variables."""
+    raw = read_mapping(project_dir / SETTINGS_FILE)
+    if runtime_file := environ.get(RUNTIME_FILE_VARIABLE):
+        raw = merged(raw, read_mapping(project_dir / runtime_file))
     return with_environment_overrides(raw, environ)
 
 
@@ -178,7 +195,11 @@ def typed(project_dir: Path, raw: dict) -> Settings:
         ca_bundle=Path(ca_bundle) if ca_bundle else None,
         repository=str(image["repository"]),
         moving_tag=str(image["moving_tag"]),
-        budget_mb=number(image["budget_mb"], "image.budget_mb", float),
+        budget_mb=(
+            number(image["budget_mb"], "image.budget_mb", float)
+            if str(image["budget_mb"] or "").strip()
+            else None
+        ),
         bases=base_images,
         registry=registry,
         deploy=deploy_settings(raw["deploy"]),

@@ -16,7 +16,7 @@ def check_lock_is_current(project_dir: Path) -> None:
     if not (project_dir / "Pipfile.lock").exists():
         raise LifecycleError("Pipfile.lock is missing: run `pipenv lock` and commit it")
     try:
-        run(["pipenv", "verify"], cwd=project_dir, stream=False)
+        run(["pipenv", "verify"], cwd=project_dir, stream=False, echo=False)
     except CommandFailed as failure:
         if failure.returncode == 127:
             raise LifecycleError("pipenv is not installed: pip install pipenv") from None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import docker
 import docker.errors
+import httpx
 from testcontainers.community.mysql import MySqlContainer
 from testcontainers.community.registry import DockerRegistryContainer
 from testcontainers.core.config import testcontainers_config
@@ -27,15 +28,24 @@ from testcontainers.core.wait_strategies import (
 from lifecycle.errors import LifecycleError
 
 DB_ALIAS = "db"
-DB_NAME = "my_app"
-DB_USER = "my_app"
-PUBLIC_HOST = "my-app.test"
+DB_NAME = "app"
+DB_USER = "app"
+PUBLIC_HOST = "app.test"
 # What the TLS-terminating ingress sends in production: the public host name, and the
 # original scheme (without it the app redirects to HTTPS).
 INGRESS_HEADERS = {"Host": PUBLIC_HOST, "X-Forwarded-Proto": "https"}
-BIG_STATIC_MOUNT = "/app/staticfiles/big"
+BIG_STATIC_FOLDER = "big"  # mounted inside the image's STATIC_ROOT
 BIG_FILE_NAME = "big.bin"
 BIG_FILE_BYTES = 50 * 1024 * 1024
+BIG_FILE_PATH = f"/static/{BIG_STATIC_FOLDER}/{BIG_FILE_NAME}"  # under STATIC_URL "static/"
+
+
+def status_of(url: str, timeout: float = 30) -> int:
+    """The status a GET through the ingress gets, or 0 when the connection fails."""
+    try:
+        return httpx.get(url, headers=INGRESS_HEADERS, timeout=timeout).status_code
+    except httpx.TransportError:
+        return 0
 
 
 def write_big_static_dir(folder: Path) -> Path:
@@ -94,12 +104,13 @@ def mysql_server(image: str, network: Network) -> Iterator[Database]:
         yield Database(container, root_password, password)
 
 
-def app_environment(database: Database, **extra: str) -> dict[str, str]:
-    """Production settings, plus the demo endpoints the tests drive."""
+def app_environment(database: Database, extra: dict[str, str]) -> dict[str, str]:
+    """What production sets, as the ConfigMap and Secret would, plus the app's own test
+    environment (invoke.yaml's app.test_environment)."""
     return {
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": PUBLIC_HOST,
-        "DJANGO_DEMO_ENDPOINTS": "1",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{PUBLIC_HOST}",
         "MYSQL_HOST": DB_ALIAS,
         "MYSQL_DATABASE": DB_NAME,
         "MYSQL_USER": DB_USER,
@@ -108,16 +119,22 @@ def app_environment(database: Database, **extra: str) -> dict[str, str]:
     }
 
 
-def run_migrations(
-    client: docker.DockerClient, image: str, network: Network, env: dict[str, str]
+def run_once(
+    client: docker.DockerClient,
+    image: str,
+    command: list[str],
+    env: dict[str, str],
+    network: Network | None = None,
 ) -> str:
-    """Apply migrations as a deployment does: a one-off container of the same image."""
+    """A one-off container of the image, as production runs it (nobody, read-only root); its
+    output, or one error with the output's tail when it fails."""
     container = client.containers.run(
         image,
-        ["python", "manage.py", "migrate", "--noinput"],
+        command,
         environment=env,
-        network=network.name,
+        network=network.name if network else None,
         read_only=True,
+        tmpfs={"/tmp": "size=16m"},
         detach=True,
     )
     try:
@@ -126,8 +143,25 @@ def run_migrations(
     finally:
         container.remove(force=True)
     if status != 0:
-        raise LifecycleError(f"migrations failed (exit {status}): {logs.strip()[-1000:]}")
+        raise LifecycleError(f"{' '.join(command)} failed (exit {status}): {logs.strip()[-1000:]}")
     return logs
+
+
+def run_migrations(
+    client: docker.DockerClient, image: str, network: Network, env: dict[str, str]
+) -> str:
+    """Apply migrations as a deployment does: a one-off container of the same image."""
+    return run_once(client, image, ["python", "manage.py", "migrate", "--noinput"], env, network)
+
+
+# Where the image's settings put collected static files; the app serves what is there.
+PRINT_STATIC_ROOT = (
+    "import django; django.setup(); from django.conf import settings; print(settings.STATIC_ROOT)"
+)
+
+
+def static_root(client: docker.DockerClient, image: str, env: dict[str, str]) -> str:
+    return run_once(client, image, ["python", "-c", PRINT_STATIC_ROOT], env).strip()
 
 
 @dataclass(frozen=True)
@@ -181,11 +215,12 @@ def app_server(
     port: int,
     network: Network,
     env: dict[str, str],
-    big_static_dir: Path | None = None,
+    big_static: tuple[Path, str] | None = None,
     host_port: int | None = None,
 ) -> Iterator[AppServer]:
     """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; its port
-    published on host_port, or on a free port when None."""
+    published on host_port, or on a free port when None; big_static is a folder to mount in
+    the image's STATIC_ROOT (the host folder and that root)."""
     container = DockerContainer(image, read_only=True)
     container.with_tmpfs_mount("/tmp", "size=64m").with_network(network)
     if host_port is None:
@@ -194,8 +229,9 @@ def app_server(
         container.with_bind_ports(port, host_port)
     for name, value in env.items():
         container.with_env(name, value)
-    if big_static_dir is not None:
-        container.with_volume_mapping(str(big_static_dir.resolve()), BIG_STATIC_MOUNT, "ro")
+    if big_static is not None:
+        folder, root = big_static
+        container.with_volume_mapping(str(folder.resolve()), f"{root}/{BIG_STATIC_FOLDER}", "ro")
     container.waiting_for(readiness(port, timeout_seconds=90))
     try:
         container.start()
@@ -238,10 +274,10 @@ class MigratedDatabase:
 
 @contextmanager
 def migrated_database(
-    client: docker.DockerClient, app_image: str, mysql_image: str
+    client: docker.DockerClient, app_image: str, mysql_image: str, extra_env: dict[str, str]
 ) -> Iterator[MigratedDatabase]:
     """A network of its own with MySQL on it, migrated by a one-off app container."""
     with Network() as network, mysql_server(mysql_image, network) as database:
-        env = app_environment(database)
+        env = app_environment(database, extra_env)
         run_migrations(client, app_image, network, env)
         yield MigratedDatabase(network, database, env)

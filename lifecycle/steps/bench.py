@@ -16,10 +16,11 @@ from lifecycle.errors import LifecycleError
 from lifecycle.harness.http_load import Burst, burst
 from lifecycle.harness.memory import MemoryGrowth, peak_memory_during
 from lifecycle.harness.stack import (
-    BIG_FILE_NAME,
+    BIG_FILE_PATH,
     INGRESS_HEADERS,
     app_server,
     migrated_database,
+    static_root,
     use_ryuk_only_if_available,
     worker_pids,
     write_big_static_dir,
@@ -101,7 +102,7 @@ def plot(points: list[Point], out: Path) -> None:
 
 def download_memory(server) -> MemoryGrowth:
     """Process memory of the app while ten clients download the 50 MB static file at once."""
-    url = server.url(f"/static/big/{BIG_FILE_NAME}")
+    url = server.url(BIG_FILE_PATH)
     burst(url, 1, headers=INGRESS_HEADERS)
     result, growth = peak_memory_during(server.docker, lambda: burst(url, 10, headers=HEADERS))
     if result.ok_2xx != 10:
@@ -118,9 +119,14 @@ def run_bench(tools: Toolchain, out_dir: Path) -> None:
     growths: dict[str, MemoryGrowth] = {}
     with (
         tempfile.TemporaryDirectory(prefix="big-static-") as scratch,
-        migrated_database(client, images.app, images.mysql) as db,
+        migrated_database(
+            client, images.app, images.mysql, tools.settings.app.test_environment
+        ) as db,
     ):
-        big_static = write_big_static_dir(Path(scratch) / "static")
+        big_static = (
+            write_big_static_dir(Path(scratch) / "static"),
+            static_root(client, images.app, db.app_env),
+        )
         for extra in ({"WEB_CONCURRENCY": "1"}, {}):
             env = {**db.app_env, **extra}
             with app_server(images.app, port, db.network, env, big_static) as server:

@@ -113,8 +113,9 @@ def check_imports(client: docker.DockerClient, tag: str) -> str:
 
 def build_app_image(tools: Toolchain) -> BuiltImage:
     """Build and tag the image for the checkout as it is now."""
-    settings, client = tools.settings, tools.docker  # an unreachable engine fails before any work
+    settings = tools.settings
     check_app(settings)
+    client = tools.docker  # an unreachable engine fails before any build work
     revision = current_revision(settings.project_dir)
     builder = resolve(tools, Role.PYTHON_BUILD)
     runtime = resolve(tools, Role.PYTHON_RUNTIME)

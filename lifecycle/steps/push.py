@@ -57,7 +57,7 @@ def credentials_from_environment() -> Credentials | None:
     return None
 
 
-def refuse_unless_forced(tag: str, size_bytes: int, budget_mb: float, force: bool) -> None:
+def refuse_unless_forced(tag: str, size_bytes: int, budget_mb: float | None, force: bool) -> None:
     if force:
         return
     if tag.endswith("-dirty"):

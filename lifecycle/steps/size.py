@@ -1,5 +1,6 @@
 """Image size against its budget, with the layers that make it up."""
 
+import math
 from dataclasses import dataclass
 
 import docker
@@ -42,9 +43,15 @@ def layer_table(layers: list[Layer]) -> str:
     return render_table(("MB", "created by"), rows)
 
 
-def check_budget(reference: str, size_bytes: int, budget_mb: float) -> str:
-    """A one-line verdict; raises OverBudget with the overshoot when the image is too big."""
+def check_budget(reference: str, size_bytes: int, budget_mb: float | None) -> str:
+    """A one-line verdict; raises OverBudget with the overshoot when the image is too big.
+    Without a budget, it says what was measured and what budget would guard it."""
     size_mb = size_bytes / MB
+    if budget_mb is None:
+        return (
+            f"{reference} is {size_mb:.1f} MB; no budget is set: set image.budget_mb "
+            f"(e.g. {math.ceil(size_mb * 1.1)}, 10 % over today) so that growth fails the build"
+        )
     if size_mb > budget_mb:
         raise OverBudget(
             f"{reference} is {size_mb:.1f} MB, {size_mb - budget_mb:.1f} MB over its "

@@ -37,7 +37,7 @@ def run_until_interrupted(tools: Toolchain, host_port: int = 0) -> None:
     # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     print("starting MySQL and applying migrations ...", flush=True)
-    with migrated_database(client, app_image, mysql_image) as db:
+    with migrated_database(client, app_image, mysql_image, settings.app.test_environment) as db:
         env = {**db.app_env, **LOCAL_SETTINGS}
         with app_server(app_image, settings.app.port, db.network, env, host_port=host_port):
             print(f"the app is up at http://localhost:{host_port}/ (Ctrl-C stops and removes it)")

@@ -1,25 +1,32 @@
-"""Session fixtures for the integration tests: the image built for this checkout, MySQL and
-the app, on one docker network, started with testcontainers and removed at the end (also on
-failure). The images come from the same function as the benchmark's and `invoke up`'s."""
+"""Session fixtures for the integration tests: the image built for the app invoke.yaml names
+(INVOKE_RUNTIME_CONFIG can name another), MySQL and the app on one docker network, started
+with testcontainers and removed at the end (also on failure). The images come from the same
+function as the benchmark's and `invoke up`'s."""
 
+import re
 from pathlib import Path
 
+import httpx
 import MySQLdb
 import pytest
 from testcontainers.core.network import Network
 
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.stack import (
+    INGRESS_HEADERS,
     Database,
     app_environment,
     app_server,
     mysql_server,
     run_migrations,
+    static_root,
     use_ryuk_only_if_available,
     write_big_static_dir,
 )
 from lifecycle.steps.images import StackImages, stack_images
 from lifecycle.toolchain import Toolchain
+
+HASHED_STATIC = re.compile(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js|svg|png))"')
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +45,8 @@ def docker_client(tools):
 
 
 @pytest.fixture(scope="session")
-def app_port(tools) -> int:
-    return tools.settings.app.port
+def app_settings(tools):
+    return tools.settings.app
 
 
 @pytest.fixture(scope="session")
@@ -63,36 +70,54 @@ def database(images, network) -> Database:
 
 
 @pytest.fixture(scope="session")
-def app_env(docker_client, images, network, database) -> dict[str, str]:
-    env = app_environment(database)
+def app_env(docker_client, images, network, database, app_settings) -> dict[str, str]:
+    env = app_environment(database, app_settings.test_environment)
     run_migrations(docker_client, images.app, network, env)
     return env
 
 
 @pytest.fixture(scope="session")
-def big_static_dir(tmp_path_factory) -> Path:
-    return write_big_static_dir(tmp_path_factory.mktemp("big-static"))
+def big_static(tmp_path_factory, docker_client, images, app_env) -> tuple[Path, str]:
+    """A 50 MB file to mount in the image's own STATIC_ROOT."""
+    folder = write_big_static_dir(tmp_path_factory.mktemp("big-static"))
+    return folder, static_root(docker_client, images.app, app_env)
 
 
 @pytest.fixture(scope="session")
-def app(images, app_port, network, app_env, big_static_dir):
+def app(images, app_settings, network, app_env, big_static):
     """The app with its default worker count (from the container's CPU quota)."""
-    with app_server(images.app, app_port, network, app_env, big_static_dir) as server:
-        yield server
-
-
-@pytest.fixture(scope="session")
-def app_one_worker(images, app_port, network, app_env):
-    env = {**app_env, "WEB_CONCURRENCY": "1"}
-    with app_server(images.app, app_port, network, env) as server:
+    with app_server(images.app, app_settings.port, network, app_env, big_static) as server:
         yield server
 
 
 @pytest.fixture
-def disposable_app(images, app_port, network, app_env):
+def disposable_app(images, app_settings, network, app_env, big_static):
     """An app container of its own, for tests that signal or kill it."""
-    with app_server(images.app, app_port, network, app_env) as server:
+    with app_server(images.app, app_settings.port, network, app_env, big_static) as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def web(app):
+    """An HTTP client that reaches the app as the ingress does (public host, HTTPS scheme)."""
+    with httpx.Client(base_url=app.base_url, headers=INGRESS_HEADERS, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def page(web) -> httpx.Response:
+    """The app's home page, as a browser gets it (following redirects)."""
+    response = web.get("/", follow_redirects=True)
+    assert response.status_code == 200, response.text[-500:]
+    return response
+
+
+@pytest.fixture(scope="module")
+def hashed_static(page) -> str:
+    """A hashed static file the page links, as collectstatic named it."""
+    match = HASHED_STATIC.search(page.text)
+    assert match, f"the page links no hashed static file: {page.text[:500]}"
+    return match.group(1)
 
 
 @pytest.fixture

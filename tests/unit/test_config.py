@@ -31,7 +31,11 @@ def test_environment_overrides_invoke_yaml():
     assert settings.deploy.environment("staging").context == "kind-staging"
 
 
-@pytest.mark.parametrize("budget", ["abc", "-5", "0", ""])
+def test_an_empty_budget_means_none_is_set_yet():
+    assert load_settings(environ={"INVOKE_IMAGE_BUDGET_MB": ""}).budget_mb is None
+
+
+@pytest.mark.parametrize("budget", ["abc", "-5", "0"])
 def test_bad_budget_is_a_clear_error(budget):
     with pytest.raises(
         ConfigError,

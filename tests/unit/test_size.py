@@ -18,6 +18,13 @@ def test_image_over_budget_fails_with_the_overshoot():
     assert str(caught.value).startswith("my-app:abc is 173.6 MB, 53.6 MB over its 120 MB budget")
 
 
+def test_first_build_without_a_budget_says_what_it_measured_and_passes():
+    assert check_budget("team-app:abc", 152_700_000, None) == (
+        "team-app:abc is 152.7 MB; no budget is set: set image.budget_mb "
+        "(e.g. 168, 10 % over today) so that growth fails the build"
+    )
+
+
 def test_instruction_text_loses_the_shell_prefix_and_is_shortened():
     assert clean_instruction('/bin/sh -c #(nop)  CMD ["python"]') == 'CMD ["python"]'
     long = clean_instruction("/bin/sh -c apt-get install " + "x" * 200)

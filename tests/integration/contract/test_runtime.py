@@ -1,4 +1,5 @@
-"""The image as production runs it: its user, its read-only root, and what it leaves out."""
+"""The image as production runs it: its user, its read-only root, what it leaves out, and what
+apps rely on from the base (CA certificates, /etc/services, time zones), whichever base built it."""
 
 import hashlib
 import io
@@ -49,12 +50,19 @@ def test_bad_host_header_is_rejected(app):
     assert response.status_code == 400
 
 
-def test_home_page_renders_from_mysql(app):
-    with httpx.Client(headers=INGRESS_HEADERS) as client:
-        first = client.get(app.url("/"))
-        second = client.get(app.url("/"))
-    visits = [int(page.text.split('data-visits="')[1].split('"')[0]) for page in (first, second)]
-    assert visits[1] == visits[0] + 1
+def test_outbound_tls_has_ca_certificates_to_verify_with(app):
+    script = "import ssl; print(ssl.create_default_context().cert_store_stats()['x509_ca'])"
+    code, output = run_in(app, "python", "-c", script)
+    assert code == 0, output
+    assert int(output) > 100
+
+
+def test_services_and_time_zones_are_there(app):
+    script = (
+        "import socket, zoneinfo, datetime; print(socket.getservbyname('https'), "
+        "datetime.datetime(2026, 1, 1, tzinfo=zoneinfo.ZoneInfo('Asia/Tokyo')).utcoffset())"
+    )
+    assert run_in(app, "python", "-c", script) == (0, "443 9:00:00")
 
 
 def saved_layers(docker_client, image: str) -> Iterator[tuple[str, tarfile.TarFile]]:

@@ -1,0 +1,83 @@
+"""Faults production will see, on any app: shutdown mid-request, the database restarted."""
+
+import threading
+import time
+
+import httpx
+import pytest
+
+from lifecycle.harness.stack import (
+    BIG_FILE_BYTES,
+    BIG_FILE_PATH,
+    INGRESS_HEADERS,
+    app_server,
+    migrated_database,
+    status_of,
+)
+
+
+def slow_download(url: str, received: list[int], started: threading.Event) -> None:
+    """Read a large file slowly, as a client on a poor network does: the request stays in
+    flight for seconds."""
+    with httpx.stream("GET", url, headers=INGRESS_HEADERS, timeout=30) as response:
+        for chunk in response.iter_raw(1024 * 1024):
+            received.append(len(chunk))
+            started.set()
+            time.sleep(0.1)
+
+
+def test_sigterm_lets_in_flight_requests_finish(disposable_app):
+    url = disposable_app.url(BIG_FILE_PATH)
+    downloads = [([], threading.Event()) for _ in range(4)]
+    threads = [
+        threading.Thread(target=slow_download, args=(url, received, started))
+        for received, started in downloads
+    ]
+    for thread in threads:
+        thread.start()
+    for _, started in downloads:
+        assert started.wait(10)
+    disposable_app.docker.kill(signal="SIGTERM")
+    for thread in threads:
+        thread.join(30)
+    assert [sum(received) for received, _ in downloads] == [BIG_FILE_BYTES] * 4
+    disposable_app.docker.wait(timeout=30)
+    disposable_app.docker.reload()
+    assert disposable_app.docker.attrs["State"]["ExitCode"] == 0
+
+
+@pytest.fixture
+def own_database_stack(docker_client, images, app_settings):
+    """MySQL and the app on a network of their own, so restarting MySQL disturbs no other test."""
+    with (
+        migrated_database(
+            docker_client, images.app, images.mysql, app_settings.test_environment
+        ) as db,
+        app_server(images.app, app_settings.port, db.network, db.app_env) as server,
+    ):
+        yield db.database, server
+
+
+def wait_for_status(url: str, wanted: int, timeout: float = 60) -> list[int]:
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        seen.append(status_of(url, timeout=10))
+        if seen[-1] == wanted:
+            return seen
+        time.sleep(0.25)
+    raise AssertionError(f"{url} never answered {wanted}; last answers {seen[-5:]}")
+
+
+def test_mysql_restart_makes_readiness_fail_then_recover_without_app_restart(own_database_stack):
+    database, server = own_database_stack
+    started_at = server.docker.attrs["State"]["StartedAt"]
+    database.container.get_wrapped_container().stop(timeout=10)
+    wait_for_status(server.url("/readyz"), 503)
+    assert status_of(server.url("/healthz")) == 200  # alive, just not ready
+    database.container.get_wrapped_container().start()
+    wait_for_status(server.url("/readyz"), 200, timeout=90)
+    assert httpx.get(server.url("/"), headers=INGRESS_HEADERS, follow_redirects=True).is_success
+    server.docker.reload()
+    assert server.docker.attrs["State"]["StartedAt"] == started_at
+    assert server.docker.attrs["RestartCount"] == 0
