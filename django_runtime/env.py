@@ -5,6 +5,42 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+# The environment contract: every variable django_runtime reads, and what it is for. The
+# README's table, the manifests' ConfigMap and the test stacks are held to it by
+# tests/unit/test_environment_contract.py.
+CONTRACT = {
+    "DJANGO_SECRET_KEY": "required unless DJANGO_DEBUG=1",
+    "DJANGO_DEBUG": "development mode (1/0), default 0",
+    "DJANGO_ALLOWED_HOSTS": "comma-separated host names; none in production by default",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "comma-separated origins, e.g. https://app.example.com",
+    "DATABASE_URL": "e.g. mysql://user:pw@host:3306/name; wins over MYSQL_*",
+    "MYSQL_HOST": "MySQL's host, when DATABASE_URL is unset (else SQLite at SQLITE_PATH)",
+    "MYSQL_PORT": "default 3306",
+    "MYSQL_DATABASE": "default app",
+    "MYSQL_USER": "default app",
+    "MYSQL_PASSWORD": "from the Secret",
+    "MYSQL_CONNECT_TIMEOUT": "seconds, default 3",
+    "MYSQL_READ_TIMEOUT": "seconds a query may wait for the server, default 30",
+    "MYSQL_WRITE_TIMEOUT": "seconds a write may wait for the server, default 30",
+    "SQLITE_PATH": "for local work without MySQL",
+    "DJANGO_STATIC_ROOT": "where collectstatic writes; default staticfiles/ beside settings",
+    "DJANGO_LOG_LEVEL": "default INFO",
+    "DJANGO_SECURE_SSL_REDIRECT": "redirect plain HTTP to HTTPS (1/0), default 1",
+    "DJANGO_SECURE_HSTS_SECONDS": "HSTS max-age, default one year",
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "default 1",
+    "DJANGO_SECURE_HSTS_PRELOAD": "default 1",
+    "PORT": "the port uvicorn listens on; the image sets it from invoke.yaml's app.port",
+    "HOST": "the address uvicorn binds, default 0.0.0.0",
+    "DJANGO_ASGI_APPLICATION": "module:attribute; the image sets it from app.asgi_application",
+    "WEB_CONCURRENCY": "uvicorn workers; default the container's CPU quota, rounded up",
+    "GRACEFUL_SHUTDOWN_SECONDS": "how long requests may finish after SIGTERM, default 20",
+}
+# Read by the programs django_runtime starts rather than by its own code.
+READ_BY_OTHERS = {
+    "DJANGO_SETTINGS_MODULE": "Django; the image sets it from app.settings_module",
+    "FORWARDED_ALLOW_IPS": "uvicorn: the proxies whose X-Forwarded-* headers are trusted",
+}
+
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)

@@ -5,6 +5,7 @@ so that tasks, nox sessions and tests all see the same values.
 """
 
 import os
+import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,6 +23,15 @@ RUNTIME_FILE_VARIABLE = "INVOKE_RUNTIME_CONFIG"
 
 
 @dataclass(frozen=True)
+class Process:
+    """A process type beside the web pods: a Deployment, or a CronJob when it has a schedule."""
+
+    name: str
+    command: tuple[str, ...]
+    schedule: str | None
+
+
+@dataclass(frozen=True)
 class App:
     """The Django project the image is made of, as invoke.yaml's app section names it."""
 
@@ -34,6 +44,7 @@ class App:
     build_commands: str
     runtime_packages: tuple[str, ...]
     test_environment: dict[str, str]
+    processes: tuple[Process, ...]
 
 
 @dataclass(frozen=True)
@@ -217,7 +228,23 @@ def app_settings(raw: dict) -> App:
         build_commands=str(raw["build_commands"] or ""),
         runtime_packages=tuple(str(raw["runtime_packages"] or "").split()),
         test_environment=assignments(raw["test_environment"], "app.test_environment"),
+        processes=tuple(process(name, entry) for name, entry in (raw["processes"] or {}).items()),
     )
+
+
+PROCESS_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$")
+
+
+def process(name: str, entry: object) -> Process:
+    where = f"app.processes.{name}"
+    if not PROCESS_NAME.match(str(name)):
+        raise ConfigError(f"{where}: a process name is lower-case letters, digits and dashes")
+    if not isinstance(entry, dict) or not str(entry.get("command") or "").strip():
+        raise ConfigError(f"{where} needs a command, e.g. command: python manage.py my_worker")
+    schedule = str(entry.get("schedule") or "").strip() or None
+    if schedule is not None and len(schedule.split()) != 5:
+        raise ConfigError(f"{where}.schedule must be a cron schedule of 5 fields, got {schedule!r}")
+    return Process(str(name), tuple(shlex.split(str(entry["command"]))), schedule)
 
 
 def assignments(raw: object, name: str) -> dict[str, str]:

@@ -5,16 +5,20 @@ The overlays name none of these, so each has one home; `invoke deploy` and `nox 
 render through the same function.
 """
 
+import copy
 from pathlib import Path
 
 from lifecycle.adapters.commands import run
 from lifecycle.adapters.kustomize import image_name, images_of, kustomize, render_over, to_yaml
-from lifecycle.settings import Environment, Settings
+from lifecycle.settings import Environment, Process, Settings
 from lifecycle.steps import policy
 from lifecycle.toolchain import Toolchain
 
 WEB_PODS = "app.kubernetes.io/component=web"
 MIGRATION_PODS = "app.kubernetes.io/component=migrate"
+COMPONENT = "app.kubernetes.io/component"
+# What only a serving container has: a port, probes, and a delay for endpoints to drop it.
+SERVING_ONLY = ("ports", "startupProbe", "readinessProbe", "livenessProbe", "lifecycle")
 
 
 def settings_patches(settings: Settings) -> list[dict]:
@@ -53,7 +57,60 @@ def render_environment(
             }
         )
         fields["images"] = [{"name": n, "newName": repository, "digest": digest} for n in names]
-    return render_over(settings.deploy.kubectl, overlay, fields)
+    documents = render_over(settings.deploy.kubectl, overlay, fields)
+    web = next(doc for doc in documents if doc["kind"] == "Deployment" and is_web(doc))
+    return documents + [process_workload(web, process) for process in settings.app.processes]
+
+
+def is_web(document: dict) -> bool:
+    return document["metadata"].get("labels", {}).get(COMPONENT) == "web"
+
+
+def process_pod(web: dict, process: Process) -> dict:
+    """The web pod's template (image, settings, resources, security), running the process's
+    command instead of the server, with nothing that only serving needs."""
+    template = copy.deepcopy(web["spec"]["template"])
+    template["metadata"]["labels"][COMPONENT] = process.name
+    container = template["spec"]["containers"][0]
+    for key in SERVING_ONLY:
+        container.pop(key, None)
+    container["command"] = list(process.command)
+    container["env"] = [e for e in container.get("env", []) if e["name"] != "WEB_CONCURRENCY"]
+    return template
+
+
+def process_workload(web: dict, process: Process) -> dict:
+    """A Deployment for a process that runs forever; a CronJob for one with a schedule."""
+    name = f"{web['metadata']['name']}-{process.name}"
+    metadata = copy.deepcopy(web["metadata"])
+    metadata.update(name=name, labels={**metadata.get("labels", {}), COMPONENT: process.name})
+    template = process_pod(web, process)
+    if process.schedule is None:
+        return {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": metadata,
+            "spec": {
+                "replicas": 1,
+                # One at a time: a scheduler or an alert sender must not run twice.
+                "strategy": {"type": "Recreate"},
+                "selector": {"matchLabels": template["metadata"]["labels"]},
+                "template": template,
+            },
+        }
+    template["spec"]["restartPolicy"] = "Never"
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": metadata,
+        "spec": {
+            "schedule": process.schedule,
+            "concurrencyPolicy": "Forbid",
+            "successfulJobsHistoryLimit": 3,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {"spec": {"backoffLimit": 1, "template": template}},
+        },
+    }
 
 
 def check(tools: Toolchain, out_dir: Path) -> None:

@@ -45,17 +45,32 @@ def container_violations(where: str, container: dict, pod: dict, serving: bool) 
                 yield f"{name}: no {probe}"
 
 
+def service_selectors(documents: list[dict]) -> list[dict]:
+    return [doc["spec"].get("selector", {}) for doc in documents if doc.get("kind") == "Service"]
+
+
+def is_serving(document: dict, selectors: list[dict]) -> bool:
+    """A long-running workload that a Service sends traffic to, or that opens a port."""
+    if document["kind"] not in SERVING_KINDS:
+        return False
+    labels = document["spec"].get("template", {}).get("metadata", {}).get("labels", {})
+    selected = any(sel and sel.items() <= labels.items() for sel in selectors)
+    has_ports = any(c.get("ports") for c in pod_spec(document).get("containers", []))
+    return selected or has_ports
+
+
 def violations(documents: list[dict]) -> list[str]:
     found = []
+    selectors = service_selectors(documents)
     for document in documents:
         if document.get("kind") not in WORKLOAD_KINDS:
             continue
         where = f"{document['kind']}/{document['metadata']['name']}"
         pod = pod_spec(document)
-        serving = document["kind"] in SERVING_KINDS
+        serving = is_serving(document, selectors)
         for container in pod.get("containers", []):
             found += container_violations(where, container, pod, serving)
-        if document["kind"] == "Deployment":
+        if serving and document["kind"] == "Deployment":
             rolling = document["spec"].get("strategy", {}).get("rollingUpdate", {})
             if rolling.get("maxUnavailable") not in (0, "0", "0%"):
                 found.append(

@@ -2,9 +2,12 @@
 
 import copy
 import shutil
+import subprocess
+import sys
 
 import pytest
 
+from lifecycle.adapters.kustomize import to_yaml
 from lifecycle.settings import load_settings
 from lifecycle.steps.manifests import render_environment
 from lifecycle.steps.policy import image_is_pinned, violations
@@ -74,3 +77,50 @@ def test_root_user_and_unavailable_rollouts_are_caught(staging):
 )
 def test_images_need_a_tag_or_digest_and_never_latest(image, pinned):
     assert image_is_pinned(image) is pinned
+
+
+@pytest.fixture(scope="module")
+def team_app_staging() -> list[dict]:
+    settings = load_settings(environ={"INVOKE_RUNTIME_CONFIG": "tests/apps/team_app/invoke.yaml"})
+    return render_environment(settings, settings.deploy.environment("staging"))
+
+
+def test_process_types_render_from_the_web_pod(team_app_staging):
+    web = workload(team_app_staging, "Deployment")
+    alerts = next(d for d in team_app_staging if d["metadata"]["name"] == "my-app-alerts")
+    cron = workload(team_app_staging, "CronJob")
+    web_pod = web["spec"]["template"]["spec"]
+    for pod in (
+        alerts["spec"]["template"]["spec"],
+        cron["spec"]["jobTemplate"]["spec"]["template"]["spec"],
+    ):
+        container = pod["containers"][0]
+        assert container["image"] == web_pod["containers"][0]["image"]
+        assert container["securityContext"] == web_pod["containers"][0]["securityContext"]
+        assert pod["securityContext"] == web_pod["securityContext"]
+        assert container["envFrom"] == web_pod["containers"][0]["envFrom"]
+        assert "ports" not in container and "readinessProbe" not in container
+    assert alerts["spec"]["template"]["spec"]["containers"][0]["command"] == [
+        "python",
+        "manage.py",
+        "send_alerts",
+    ]
+    assert alerts["metadata"]["namespace"] == "my-app-staging"
+    assert cron["spec"]["schedule"] == "30 3 * * *"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"
+    assert violations(team_app_staging) == []
+
+
+def test_a_serving_workload_without_probes_is_still_caught(team_app_staging):
+    broken = copy.deepcopy(team_app_staging)
+    container = workload(broken, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    del container["ports"], container["readinessProbe"]
+    assert violations(broken) == ["Deployment/my-app container app: no readinessProbe"]
+
+
+def test_process_types_pass_the_kubernetes_schemas(team_app_staging, tmp_path):
+    rendered = tmp_path / "team-app-staging.yaml"
+    rendered.write_text(to_yaml(team_app_staging))
+    validate = [sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet", str(rendered)]
+    result = subprocess.run(validate, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
