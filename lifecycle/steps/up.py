@@ -21,7 +21,11 @@ LOCAL_SETTINGS = {
 }
 
 
-def stop_on_sigterm(signum: int, frame: object) -> None:
+def stop_once(signum: int, frame: object) -> None:
+    """The first Ctrl-C or SIGTERM stops; more (a `timeout` wrapper forwards its own, impatient
+    people press again) must not interrupt the removal of what was started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -35,7 +39,8 @@ def run_until_interrupted(tools: Toolchain, host_port: int = 0) -> None:
     mysql_image = resolve(tools, Role.MYSQL).reference
     use_ryuk_only_if_available(client)
     # `docker stop`, `timeout` and CI send SIGTERM: clean up as for Ctrl-C.
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    signal.signal(signal.SIGINT, stop_once)
+    signal.signal(signal.SIGTERM, stop_once)
     print("starting MySQL and applying migrations ...", flush=True)
     with migrated_database(client, app_image, mysql_image, settings.app.test_environment) as db:
         env = {**db.app_env, **LOCAL_SETTINGS}
