@@ -10,8 +10,8 @@ from invoke import Collection, Context, task
 from invoke.exceptions import Exit
 
 from lifecycle.errors import LifecycleError
-from lifecycle.steps import bases, build_bench, deploy, deps, push, size, static, up
-from lifecycle.steps.build import build_app_image
+from lifecycle.steps import bases, build_bench, deploy, deps, push, sbom, size, static, up
+from lifecycle.steps.build import build_app_image, current_tag
 from lifecycle.toolchain import Toolchain
 
 
@@ -62,6 +62,14 @@ def build(c: Context) -> None:
 def image_size(c: Context, tag: str = "") -> None:
     """Print the image's layers and fail when its uncompressed size is over image.budget_mb."""
     print(size.report(Toolchain(), tag))
+
+
+@task(name="sbom", help={"tag": "image to describe (default: the current commit's tag)"})
+@one_line_errors
+def software_bill(c: Context, tag: str = "") -> None:
+    """Summarise the image's SBOM (SPDX, by syft): packages by kind and the Python ones."""
+    tools = Toolchain()
+    print(sbom.summary(tools, tag or current_tag(tools.settings)))
 
 
 @task(name="bench-build")
@@ -117,6 +125,7 @@ namespace = Collection(
     images,
     build,
     image_size,
+    software_bill,
     bench_build,
     push_image,
     deploy_env,

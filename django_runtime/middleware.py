@@ -1,5 +1,6 @@
 """Middleware for the request log and the health probes; both work in sync and async stacks."""
 
+import ipaddress
 import logging
 import time
 
@@ -35,23 +36,43 @@ class RequestLogMiddleware(DualModeMiddleware):
         )
 
 
+def addressed_by_ip(request: HttpRequest) -> bool:
+    """Whether the request names the pod by its address, as the kubelet's probes do: the
+    public host name never reaches the probes, so the Ingress can route every path."""
+    host = request.META.get("HTTP_HOST", "")
+    address = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
 class HealthCheckMiddleware(DualModeMiddleware):
-    """Answer /healthz (the process is alive) and /readyz (the database is usable)."""
+    """Answer /healthz (the process is alive) and /readyz (the database is usable), to
+    requests that address the pod by IP; others go on to the app (a 404 there)."""
 
     LIVENESS_PATH = "/healthz"
     READINESS_PATH = "/readyz"
 
+    def probe(self, request: HttpRequest) -> str | None:
+        if request.path in (self.LIVENESS_PATH, self.READINESS_PATH) and addressed_by_ip(request):
+            return request.path
+        return None
+
     def handle_sync(self, request: HttpRequest) -> HttpResponse:
-        if request.path == self.LIVENESS_PATH:
+        probe = self.probe(request)
+        if probe == self.LIVENESS_PATH:
             return self.liveness()
-        if request.path == self.READINESS_PATH:
+        if probe == self.READINESS_PATH:
             return self.readiness(readiness_problem())
         return self.get_response(request)
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
-        if request.path == self.LIVENESS_PATH:
+        probe = self.probe(request)
+        if probe == self.LIVENESS_PATH:
             return self.liveness()
-        if request.path == self.READINESS_PATH:
+        if probe == self.READINESS_PATH:
             return self.readiness(await sync_to_async(readiness_problem)())
         return await self.get_response(request)
 

@@ -4,6 +4,7 @@ Invoke reads the same file for its own purposes; the library reads it here, with
 so that tasks, nox sessions and tests all see the same values.
 """
 
+import ipaddress
 import os
 import re
 import shlex
@@ -72,6 +73,9 @@ class Environment:
     overlay: str
     context: str
     namespace: str
+    host: str
+    ingress_namespace: str
+    trusted_proxies: str
     allowed_contexts: tuple[str, ...]
 
 
@@ -261,6 +265,20 @@ def assignments(raw: object, name: str) -> dict[str, str]:
     return pairs
 
 
+def trusted_proxies(value: str, environment: str) -> str:
+    """Address ranges whose forwarded headers are believed; everyone ("*") is refused."""
+    setting = f"deploy.environments.{environment}.trusted_proxies"
+    try:
+        ranges = [ipaddress.ip_network(part.strip()) for part in value.split(",") if part.strip()]
+    except ValueError as error:
+        raise ConfigError(f"{setting}: {error}: give CIDR ranges such as 10.0.0.0/8") from None
+    if not ranges:
+        raise ConfigError(
+            f"{setting} must name the ingress controller's address range, not {value!r}"
+        )
+    return ",".join(str(network) for network in ranges)
+
+
 def deploy_settings(raw: dict) -> Deploy:
     environments = {
         str(name): Environment(
@@ -268,6 +286,9 @@ def deploy_settings(raw: dict) -> Deploy:
             overlay=str(entry["overlay"]),
             context=str(entry["context"]),
             namespace=str(entry["namespace"]),
+            host=str(entry["host"]),
+            ingress_namespace=str(entry["ingress_namespace"]),
+            trusted_proxies=trusted_proxies(str(entry["trusted_proxies"]), str(name)),
             allowed_contexts=tuple(str(entry["allowed_contexts"] or "").split()),
         )
         for name, entry in raw["environments"].items()

@@ -15,6 +15,7 @@ Packages go with `dpkg --purge`, so dpkg's records stay true for image scanners.
 
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -144,6 +145,24 @@ def trim(roots: list[str]) -> None:
     purge(unused)
     print(f"removed {len(unused)} library packages no ELF file needs: {' '.join(unused)}")
     print(f"kept {len(kept)} library packages: {' '.join(kept)}")
+    drop_privilege_bits()
+
+
+def drop_privilege_bits() -> None:
+    """No setuid or setgid program: the app runs as nobody and never changes identity."""
+    changed = []
+    for folder, _, names in os.walk("/"):
+        if folder.startswith(("/proc", "/sys", "/dev")):
+            continue
+        for name in names:
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            mode = path.stat().st_mode
+            if mode & (stat.S_ISUID | stat.S_ISGID):
+                path.chmod(mode & ~(stat.S_ISUID | stat.S_ISGID))
+                changed.append(str(path))
+    print(f"dropped setuid/setgid from {len(changed)} files: {' '.join(changed)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from lifecycle.adapters.commands import CommandFailed, run
 from lifecycle.errors import LifecycleError
 
+APPLY = ("apply", "--server-side", "--force-conflicts", "-f", "-")
+
 
 @dataclass(frozen=True)
 class Kubectl:
@@ -20,8 +22,23 @@ class Kubectl:
     def __call__(self, *args: str, input_text: str | None = None, stream: bool = True) -> str:
         return run(self.argv(*args), input_text=input_text, stream=stream)
 
-    def apply(self, manifests: str) -> None:
-        self("apply", "-f", "-", input_text=manifests)
+    def apply(self, manifests: str, field_manager: str = "invoke-deploy") -> None:
+        """Server-side apply: a field the manifests leave out (replicas) stays with whoever
+        else owns it (the HorizontalPodAutoscaler), instead of being reset."""
+        self(*APPLY, f"--field-manager={field_manager}", input_text=manifests)
+
+    def replicas(self, deployment: str) -> str | None:
+        """The Deployment's replica count, or None when it does not exist yet."""
+        found = self(
+            "get",
+            "deployment",
+            deployment,
+            "--ignore-not-found",
+            "-o",
+            "jsonpath={.spec.replicas}",
+            stream=False,
+        ).strip()
+        return found or None
 
     def tail(self, *args: str) -> str:
         """Output kept for a report: a failure here must not hide the failure being reported."""

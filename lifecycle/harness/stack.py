@@ -40,10 +40,14 @@ BIG_FILE_BYTES = 50 * 1024 * 1024
 BIG_FILE_PATH = f"/static/{BIG_STATIC_FOLDER}/{BIG_FILE_NAME}"  # under STATIC_URL "static/"
 
 
-def status_of(url: str, timeout: float = 30) -> int:
-    """The status a GET through the ingress gets, or 0 when the connection fails."""
+# What the kubelet sends: the pod's address as Host, no forwarded headers.
+PROBE_HEADERS = {"Host": "10.1.2.3"}
+
+
+def status_of(url: str, timeout: float = 30, headers: dict[str, str] = INGRESS_HEADERS) -> int:
+    """The status a GET gets (through the ingress by default), or 0 when the connection fails."""
     try:
-        return httpx.get(url, headers=INGRESS_HEADERS, timeout=timeout).status_code
+        return httpx.get(url, headers=headers, timeout=timeout).status_code
     except httpx.TransportError:
         return 0
 
@@ -205,7 +209,8 @@ def readiness(port: int, timeout_seconds: float) -> CompositeWaitStrategy:
     """uvicorn is listening (failing at once if the container exits first), then /readyz is 200."""
     return CompositeWaitStrategy(
         LogMessageWaitStrategy("Uvicorn running on"),
-        HttpWaitStrategy(port, "/readyz").for_status_code(200),
+        # As the kubelet asks: by the pod's address (probes answer no host name).
+        HttpWaitStrategy(port, "/readyz").with_header("Host", "127.0.0.1").for_status_code(200),
     ).with_startup_timeout(timeout_seconds)
 
 

@@ -37,6 +37,10 @@ LOCAL_RECIPES = {
 }
 
 
+# Sources of an image built here from Debian rather than had from its registry.
+LOCAL_SOURCES = ("built", "cached")
+
+
 @dataclass(frozen=True)
 class ResolvedImage:
     role: Role

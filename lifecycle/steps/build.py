@@ -12,11 +12,13 @@ import docker.errors
 
 from lifecycle.adapters.buildkit import BuildRequest, build
 from lifecycle.adapters.git import Revision, current_revision, image_tags, oci_labels, source_url
+from lifecycle.adapters.syft import write_sbom
 from lifecycle.errors import LifecycleError
 from lifecycle.settings import Settings
 from lifecycle.steps import build_context
 from lifecycle.steps.app_checks import check_app
-from lifecycle.steps.bases import Role, resolve
+from lifecycle.steps.bases import LOCAL_SOURCES, ResolvedImage, Role, resolve
+from lifecycle.steps.sbom import sbom_path
 from lifecycle.toolchain import Toolchain
 
 CA_BUNDLE_SECRET_ID = "ca_bundle"
@@ -54,8 +56,33 @@ def build_args(settings: Settings, builder_image: str, runtime_image: str) -> di
     }
 
 
+def base_labels(client: docker.DockerClient, runtime: ResolvedImage) -> dict[str, str]:
+    """OCI labels naming the base the runtime image was made from, as it really was: the
+    registry digest of an official image, or the ID of one built here."""
+    image = client.images.get(runtime.reference)
+    digests = [entry.split("@", 1)[1] for entry in image.attrs.get("RepoDigests") or []]
+    return {
+        "org.opencontainers.image.base.name": runtime.reference,
+        "org.opencontainers.image.base.digest": digests[0] if digests else image.id,
+    }
+
+
+def warn_about_local_bases(resolved: list[ResolvedImage]) -> None:
+    local = [image.reference for image in resolved if image.source in LOCAL_SOURCES]
+    if local:
+        print(
+            f"warning: {', '.join(local)} were built here from Debian, not pulled (no registry "
+            "reached): fine for tests; a release build should set bases.policy=official"
+        )
+
+
 def build_request(
-    settings: Settings, context: Path, revision: Revision, builder_image: str, runtime_image: str
+    settings: Settings,
+    context: Path,
+    revision: Revision,
+    builder_image: str,
+    runtime_image: str,
+    base: dict[str, str],
 ) -> BuildRequest:
     secrets = {}
     if settings.ca_bundle is not None and settings.ca_bundle.is_file():
@@ -66,7 +93,10 @@ def build_request(
         dockerfile=settings.project_dir / "docker" / "Dockerfile",
         tags=image_tags(settings.repository, revision, settings.moving_tag),
         build_args=build_args(settings, builder_image, runtime_image),
-        labels=oci_labels(settings.repository, revision, created, source_url(settings.project_dir)),
+        labels={
+            **oci_labels(settings.repository, revision, created, source_url(settings.project_dir)),
+            **base,
+        },
         secrets=secrets,
     )
 
@@ -119,10 +149,16 @@ def build_app_image(tools: Toolchain) -> BuiltImage:
     revision = current_revision(settings.project_dir)
     builder = resolve(tools, Role.PYTHON_BUILD)
     runtime = resolve(tools, Role.PYTHON_RUNTIME)
+    warn_about_local_bases([builder, runtime])
     with tempfile.TemporaryDirectory(prefix="build-context-") as context:
         build_context.assemble(settings, Path(context))
         request = build_request(
-            settings, Path(context), revision, builder.reference, runtime.reference
+            settings,
+            Path(context),
+            revision,
+            builder.reference,
+            runtime.reference,
+            base_labels(client, runtime),
         )
         previous = tagged_ids(client, request.tags)
         print(f"building {', '.join(request.tags)} on {builder.reference} / {runtime.reference}")
@@ -131,6 +167,7 @@ def build_app_image(tools: Toolchain) -> BuiltImage:
     remove_if_untagged(client, previous - {image.id})
     try:
         print(check_imports(client, request.tags[0]))
+        print(f"SBOM: {write_sbom(request.tags[0], sbom_path(settings, request.tags[0]))}")
     except LifecycleError:
         for tag in request.tags:  # no tag names an image that cannot run its own packages
             client.images.remove(tag, noprune=False)

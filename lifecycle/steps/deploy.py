@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 
 from lifecycle.adapters.commands import CommandFailed
-from lifecycle.adapters.kubectl import Kubectl
+from lifecycle.adapters.kubectl import APPLY, Kubectl
 from lifecycle.adapters.kustomize import to_yaml
 from lifecycle.errors import LifecycleError
 from lifecycle.settings import Deploy, Environment, Settings
@@ -50,11 +50,14 @@ class Plan:
         lines = [
             f"deploy {self.image} to {self.environment.name} "
             f"(context {kubectl.context}, namespace {kubectl.namespace}):",
-            f"  1. {' '.join(kubectl.argv('apply', '-f', '-'))}   # job/{self.migration_job}",
+            f"  1. {' '.join(kubectl.argv(*delete_job(self.migration_job)))}"
+            "   # a failed run of this image must not block this one",
+            f"     {' '.join(kubectl.argv(*APPLY))}   # namespace, job/{self.migration_job}",
             f"  2. wait up to {migration_wait_seconds(deploy)}s for job/{self.migration_job} "
             f"(its deadline is {deploy.migration_timeout_seconds}s); "
             "if it fails: print its log and stop, applying nothing else",
-            f"  3. {' '.join(kubectl.argv('apply', '-f', '-'))}   # {', '.join(self.app_kinds)}",
+            f"  3. {' '.join(kubectl.argv(*APPLY))}   # {', '.join(self.app_kinds)}"
+            f" (replicas stay with the autoscaler: field manager {REPLICAS_HANDOVER})",
             f"  4. {' '.join(kubectl.argv(*rollout_status(deploy)))}",
             f"  5. if the rollout fails: {' '.join(kubectl.argv(*ROLLOUT_UNDO))}, wait for it, "
             "print events and a failing pod's log, exit non-zero",
@@ -76,10 +79,17 @@ def migration_wait_seconds(deploy: Deploy) -> int:
     return deploy.migration_timeout_seconds + JOB_VERDICT_MARGIN_SECONDS
 
 
+# Applied first: the namespace the Job runs in, and the Job.
+FIRST_KINDS = ("Namespace", "Job")
+# A field manager of its own keeps spec.replicas set when the deploy's manifests leave it out.
+REPLICAS_HANDOVER = "replicas-handover-to-hpa"
+
+
 def make_plan(settings: Settings, environment: Environment, pushed: PushedImage) -> Plan:
     documents = render_environment(settings, environment, pushed.by_digest)
     jobs = [doc for doc in documents if doc["kind"] == "Job"]
-    others = [doc for doc in documents if doc["kind"] != "Job"]
+    first = [doc for doc in documents if doc["kind"] in FIRST_KINDS]
+    others = [doc for doc in documents if doc["kind"] not in FIRST_KINDS]
     if len(jobs) != 1:
         raise LifecycleError(f"{environment.overlay} must render exactly one migration Job")
     job = jobs[0]
@@ -89,10 +99,30 @@ def make_plan(settings: Settings, environment: Environment, pushed: PushedImage)
         environment=environment,
         image=pushed.by_digest,
         migration_job=job["metadata"]["name"],
-        job_manifest=to_yaml([job]),
+        job_manifest=to_yaml(first),
         app_manifests=to_yaml(others),
         app_kinds=tuple(f"{doc['kind']}/{doc['metadata']['name']}" for doc in others),
     )
+
+
+def delete_job(name: str) -> tuple[str, ...]:
+    return ("delete", "job", name, "--ignore-not-found", "--wait")
+
+
+def hand_replicas_to_the_autoscaler(kubectl: Kubectl) -> None:
+    """Before the first apply without spec.replicas (after client-side applies that set it),
+    a manager of its own takes the field at its current value, so removing it from our
+    manifests does not scale the Deployment down to 1; the autoscaler moves it from there."""
+    current = kubectl.replicas(DEPLOYMENT)
+    if current is None:
+        return
+    handover = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": DEPLOYMENT},
+        "spec": {"replicas": int(current)},
+    }
+    kubectl.apply(to_yaml([handover]), field_manager=REPLICAS_HANDOVER)
 
 
 def failing_pod_report(kubectl: Kubectl) -> str:
@@ -119,6 +149,7 @@ def failing_pod_report(kubectl: Kubectl) -> str:
 
 def run_migration(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
     print(f"[1/3] migration job/{plan.migration_job}", flush=True)
+    kubectl(*delete_job(plan.migration_job))
     kubectl.apply(plan.job_manifest)
     outcome = kubectl.wait_for_job(plan.migration_job, migration_wait_seconds(deploy))
     if outcome != "Complete":
@@ -132,6 +163,7 @@ def run_migration(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
 
 def roll_out(kubectl: Kubectl, plan: Plan, deploy: Deploy) -> None:
     print(f"[2/3] apply {', '.join(plan.app_kinds)}", flush=True)
+    hand_replicas_to_the_autoscaler(kubectl)
     kubectl.apply(plan.app_manifests)
     print(f"[3/3] rollout of deployment/{DEPLOYMENT}", flush=True)
     try:

@@ -1,5 +1,7 @@
 """The manifests an environment gets: its kustomize overlay, with what invoke.yaml holds set
-over it by kustomize (namespace, the app's port, the migration deadline, the image).
+over it by kustomize (namespace, host, ingress namespace, trusted proxies, the app's port, the
+migration deadline, the image), its Namespace with the restricted Pod Security Standard, and
+the app's process types.
 
 The overlays name none of these, so each has one home; `invoke deploy` and `nox -s manifests`
 render through the same function.
@@ -19,6 +21,55 @@ MIGRATION_PODS = "app.kubernetes.io/component=migrate"
 COMPONENT = "app.kubernetes.io/component"
 # What only a serving container has: a port, probes, and a delay for endpoints to drop it.
 SERVING_ONLY = ("ports", "startupProbe", "readinessProbe", "livenessProbe", "lifecycle")
+
+
+def environment_patches(environment: Environment) -> list[dict]:
+    config = {
+        "DJANGO_ALLOWED_HOSTS": environment.host,
+        "DJANGO_CSRF_TRUSTED_ORIGINS": f"https://{environment.host}",
+        "FORWARDED_ALLOW_IPS": environment.trusted_proxies,
+    }
+    ingress_namespace = {"kubernetes.io/metadata.name": environment.ingress_namespace}
+    return [
+        {
+            "target": {"kind": "ConfigMap"},
+            "patch": to_yaml(
+                [[{"op": "add", "path": f"/data/{k}", "value": v} for k, v in config.items()]]
+            ),
+        },
+        {
+            "target": {"kind": "Ingress"},
+            "patch": to_yaml(
+                [
+                    [
+                        {"op": "add", "path": "/spec/rules/0/host", "value": environment.host},
+                        {"op": "add", "path": "/spec/tls/0/hosts", "value": [environment.host]},
+                    ]
+                ]
+            ),
+        },
+        {
+            "target": {"kind": "NetworkPolicy"},
+            "patch": yaml_patch(
+                "replace",
+                "/spec/ingress/0/from/0/namespaceSelector/matchLabels",
+                ingress_namespace,
+            ),
+        },
+    ]
+
+
+def namespace(environment: Environment) -> dict:
+    """The environment's namespace, keeping every pod in it to the restricted standard."""
+    labels = {
+        f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")
+    }
+    labels["pod-security.kubernetes.io/enforce-version"] = "latest"
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": environment.namespace, "labels": labels},
+    }
 
 
 def settings_patches(settings: Settings) -> list[dict]:
@@ -46,7 +97,10 @@ def render_environment(
     """The environment's objects; with image (repo@sha256:...), pinned in place of whatever
     image the overlay names."""
     overlay = settings.project_dir / environment.overlay
-    fields: dict = {"namespace": environment.namespace, "patches": settings_patches(settings)}
+    fields: dict = {
+        "namespace": environment.namespace,
+        "patches": settings_patches(settings) + environment_patches(environment),
+    }
     if image is not None:
         repository, _, digest = image.partition("@")
         names = sorted(
@@ -59,7 +113,8 @@ def render_environment(
         fields["images"] = [{"name": n, "newName": repository, "digest": digest} for n in names]
     documents = render_over(settings.deploy.kubectl, overlay, fields)
     web = next(doc for doc in documents if doc["kind"] == "Deployment" and is_web(doc))
-    return documents + [process_workload(web, process) for process in settings.app.processes]
+    processes = [process_workload(web, process) for process in settings.app.processes]
+    return [namespace(environment), *documents, *processes]
 
 
 def is_web(document: dict) -> bool:
@@ -113,8 +168,33 @@ def process_workload(web: dict, process: Process) -> dict:
     }
 
 
+TRIVY_IGNORE_FILE = "k8s/trivy-ignore.yaml"
+
+
+def third_party_policy(settings: Settings, rendered: list[Path]) -> None:
+    """trivy's checks for Kubernetes, offline, failing on any finding not skipped (with its
+    reason) in k8s/trivy-ignore.yaml."""
+    ignore = settings.project_dir / TRIVY_IGNORE_FILE
+    for path in rendered:
+        run(
+            [
+                "trivy",
+                "config",
+                "--skip-check-update",
+                "--quiet",
+                "--exit-code",
+                "1",
+                "--ignorefile",
+                str(ignore),
+                str(path),
+            ]
+        )
+        print(f"{path}: trivy config finds nothing beyond the skips in {TRIVY_IGNORE_FILE}")
+
+
 def check(tools: Toolchain, out_dir: Path) -> None:
-    """Render every environment, validate against the Kubernetes schemas, apply our policy."""
+    """Render every environment, validate against the Kubernetes schemas, apply our policy and
+    trivy's."""
     settings = tools.settings
     out_dir.mkdir(parents=True, exist_ok=True)
     rendered = []
@@ -124,3 +204,4 @@ def check(tools: Toolchain, out_dir: Path) -> None:
         rendered.append(target)
     run(["kubernetes-validate", "--strict", "--quiet", *map(str, rendered)])
     policy.check_files(rendered)
+    third_party_policy(settings, rendered)

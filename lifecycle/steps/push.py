@@ -3,6 +3,7 @@
 import datetime
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from lifecycle.adapters.engine import local_image
 from lifecycle.errors import LifecycleError, OverBudget
 from lifecycle.settings import Settings
 from lifecycle.steps.build import current_tag
+from lifecycle.steps.sbom import sbom_for
 from lifecycle.steps.size import check_budget, image_size_bytes
 from lifecycle.toolchain import Toolchain
 
@@ -185,6 +187,9 @@ def push_and_record(tools: Toolchain, tag: str = "", force: bool = False) -> Pus
     settings = tools.settings
     local = tag or current_tag(settings)
     pushed = push(tools.docker, settings, local, credentials_from_environment(), force)
-    record(pushed, settings.project_dir / settings.deploy.pushed_record)
-    print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}")
+    record_path = settings.project_dir / settings.deploy.pushed_record
+    record(pushed, record_path)
+    sbom = record_path.with_suffix(".spdx.json")
+    shutil.copyfile(sbom_for(tools, local), sbom)
+    print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}; its SBOM: {sbom}")
     return pushed

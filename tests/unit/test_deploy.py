@@ -85,28 +85,43 @@ def test_deploy_migrates_then_applies_then_waits_for_the_rollout(deployer):
     result = deployer.invoke("deploy", "--env", "staging")
     assert result.returncode == 0, result.stderr
     assert deployer.verbs() == [
+        "delete job my-app-migrate-abababababab",
         "apply",
         "get job my-app-migrate-abababababab",
+        "get deployment my-app",
+        "apply",
         "apply",
         "rollout status deployment/my-app",
     ]
     cluster_calls = [c for c in deployer.calls() if c["argv"][0] != "kustomize"]
     assert cluster_calls[0]["argv"][:4] == ["--context", "staging", "--namespace", "my-app-staging"]
-    assert applied_kinds(cluster_calls[0]) == ["Job"]
-    assert applied_kinds(cluster_calls[2]) == [
+    assert applied_kinds(cluster_calls[1]) == ["Namespace", "Job"]
+    # The replica count goes to a manager of its own before the apply that leaves it out.
+    handover = yaml.safe_load(cluster_calls[4]["stdin"])
+    assert handover["spec"] == {"replicas": 5}
+    assert "--field-manager=replicas-handover-to-hpa" in cluster_calls[4]["argv"]
+    assert "--server-side" in cluster_calls[5]["argv"]
+    assert applied_kinds(cluster_calls[5]) == [
         "ConfigMap",
         "Service",
         "Deployment",
         "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
+        "Ingress",
+        "NetworkPolicy",
     ]
-    assert f"registry.test/my-app@{DIGEST}" in cluster_calls[2]["stdin"]
+    deployment = next(
+        d for d in yaml.safe_load_all(cluster_calls[5]["stdin"]) if d["kind"] == "Deployment"
+    )
+    assert "replicas" not in deployment["spec"]
+    assert f"registry.test/my-app@{DIGEST}" in cluster_calls[5]["stdin"]
 
 
 def test_failed_migration_stops_before_any_apply_of_the_app(deployer):
     result = deployer.invoke("deploy", "--env", "staging", fail="migration")
     assert result.returncode == 1
     assert deployer.verbs() == [
+        "delete job my-app-migrate-abababababab",
         "apply",
         "get job my-app-migrate-abababababab",
         "logs job/my-app-migrate-abababababab",
@@ -122,7 +137,7 @@ def test_failed_rollout_is_undone_and_exits_non_zero_with_the_reason(deployer):
     result = deployer.invoke("deploy", "--env", "staging", fail="rollout")
     assert result.returncode == 1
     verbs = deployer.verbs()
-    assert verbs[3:] == [
+    assert verbs[6:] == [
         "rollout status deployment/my-app",
         "get events type=Warning",
         "get pods app.kubernetes.io/name=my-app,app.kubernetes.io/component=web",
@@ -187,7 +202,9 @@ def test_namespace_port_and_migration_deadline_come_from_the_settings(deployer):
         "--- application ---"
     )
     documents = [doc for part in (job_part, app_part) for doc in yaml.safe_load_all(part) if doc]
-    assert {doc["metadata"]["namespace"] for doc in documents} == {"team-a"}
+    namespaced = [doc for doc in documents if doc["kind"] != "Namespace"]
+    assert {doc["metadata"]["namespace"] for doc in namespaced} == {"team-a"}
+    assert next(d for d in documents if d["kind"] == "Namespace")["metadata"]["name"] == "team-a"
     job = next(doc for doc in documents if doc["kind"] == "Job")
     deployment = next(doc for doc in documents if doc["kind"] == "Deployment")
     assert job["spec"]["activeDeadlineSeconds"] == 120

@@ -13,6 +13,16 @@ def test_liveness_answers_without_touching_the_database(client):
     assert response.json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("host", ["my-app.example.com", "testserver", "localhost:8000"])
+def test_probes_do_not_answer_a_host_name(client, host):
+    assert client.get("/healthz", HTTP_HOST=host, secure=True).status_code in (400, 404)
+
+
+@pytest.mark.parametrize("host", ["10.0.0.7", "10.0.0.7:8000", "[fd00::7]:8000", "127.0.0.1"])
+def test_probes_answer_the_pod_address_in_any_form(client, host):
+    assert client.get("/healthz", HTTP_HOST=host).json() == {"status": "ok"}
+
+
 @pytest.mark.django_db
 def test_readiness_is_200_when_the_database_is_migrated(client):
     response = client.get("/readyz", HTTP_HOST="10.0.0.7:8000")
@@ -24,7 +34,7 @@ def test_readiness_is_200_when_the_database_is_migrated(client):
 def test_readiness_is_503_naming_unapplied_migrations(client):
     call_command("migrate", "service", "zero", verbosity=0)
     try:
-        response = client.get("/readyz")
+        response = client.get("/readyz", HTTP_HOST="10.0.0.7")
     finally:
         call_command("migrate", "service", verbosity=0)
     assert response.status_code == 503

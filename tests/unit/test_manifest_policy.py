@@ -124,3 +124,66 @@ def test_process_types_pass_the_kubernetes_schemas(team_app_staging, tmp_path):
     validate = [sys.executable, "-m", "kubernetes_validate", "--strict", "--quiet", str(rendered)]
     result = subprocess.run(validate, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def web_pod(documents: list[dict]) -> dict:
+    return workload(documents, "Deployment")["spec"]["template"]["spec"]
+
+
+def set_replicas(docs):
+    workload(docs, "Deployment")["spec"]["replicas"] = 3
+
+
+def drop_spread(docs):
+    del web_pod(docs)["topologySpreadConstraints"]
+
+
+def min_available_budget(docs):
+    spec = workload(docs, "PodDisruptionBudget")["spec"]
+    del spec["maxUnavailable"]
+    spec["minAvailable"] = 2
+
+
+def budget_waits_for_unhealthy(docs):
+    del workload(docs, "PodDisruptionBudget")["spec"]["unhealthyPodEvictionPolicy"]
+
+
+def drop_network_policy(docs):
+    docs.remove(workload(docs, "NetworkPolicy"))
+
+
+def trust_every_proxy(docs):
+    workload(docs, "ConfigMap")["data"]["FORWARDED_ALLOW_IPS"] = "*"
+
+
+def unlabelled_namespace(docs):
+    workload(docs, "Namespace")["metadata"]["labels"] = {}
+
+
+def long_drain(docs):
+    workload(docs, "ConfigMap")["data"]["GRACEFUL_SHUTDOWN_SECONDS"] = "35"
+
+
+def job_without_deadline(docs):
+    del workload(docs, "Job")["spec"]["activeDeadlineSeconds"]
+
+
+@pytest.mark.parametrize(
+    ("remove_safeguard", "violation"),
+    [
+        (set_replicas, "Deployment/my-app: sets replicas, which its HorizontalPodAutoscaler owns"),
+        (drop_spread, "Deployment/my-app: replicas may all land on one node (no topology spread)"),
+        (min_available_budget, "its PodDisruptionBudget should cap maxUnavailable"),
+        (budget_waits_for_unhealthy, "a not-ready pod would block node drains"),
+        (drop_network_policy, "any pod in the cluster can reach it (no NetworkPolicy)"),
+        (trust_every_proxy, "trusts X-Forwarded-* from any address (FORWARDED_ALLOW_IPS)"),
+        (unlabelled_namespace, "namespace my-app-staging: Pod Security Standard restricted"),
+        (long_drain, "preStop 10s + drain 35s do not end before the 40s grace period"),
+        (job_without_deadline, "Job/my-app-migrate: no activeDeadlineSeconds"),
+    ],
+)
+def test_each_removed_safeguard_is_caught(staging, remove_safeguard, violation):
+    broken = copy.deepcopy(staging)
+    remove_safeguard(broken)
+    found = violations(broken)
+    assert any(violation in line for line in found), found

@@ -71,7 +71,7 @@ def test_bad_host_header_is_rejected(client):
 @pytest.mark.django_db
 def test_each_request_logs_one_line_with_method_path_status_and_duration(client, caplog):
     caplog.set_level("INFO", logger="django_runtime.requests")
-    client.get("/healthz?x=1")
+    client.get("/healthz?x=1", HTTP_HOST="10.0.0.7")
     lines = [r.getMessage() for r in caplog.records if r.name == "django_runtime.requests"]
     assert len(lines) == 1
     method, path, status, duration = lines[0].split(" ")

@@ -10,6 +10,7 @@ from lifecycle.harness.stack import (
     BIG_FILE_BYTES,
     BIG_FILE_PATH,
     INGRESS_HEADERS,
+    PROBE_HEADERS,
     app_server,
     migrated_database,
     status_of,
@@ -58,11 +59,12 @@ def own_database_stack(docker_client, images, app_settings):
         yield db.database, server
 
 
-def wait_for_status(url: str, wanted: int, timeout: float = 60) -> list[int]:
+def wait_for_probe(url: str, wanted: int, timeout: float = 60) -> list[int]:
+    """Ask as the kubelet does until the probe answers wanted."""
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        seen.append(status_of(url, timeout=10))
+        seen.append(status_of(url, timeout=10, headers=PROBE_HEADERS))
         if seen[-1] == wanted:
             return seen
         time.sleep(0.25)
@@ -73,10 +75,10 @@ def test_mysql_restart_makes_readiness_fail_then_recover_without_app_restart(own
     database, server = own_database_stack
     started_at = server.docker.attrs["State"]["StartedAt"]
     database.container.get_wrapped_container().stop(timeout=10)
-    wait_for_status(server.url("/readyz"), 503)
-    assert status_of(server.url("/healthz")) == 200  # alive, just not ready
+    wait_for_probe(server.url("/readyz"), 503)
+    assert status_of(server.url("/healthz"), headers=PROBE_HEADERS) == 200  # alive, not ready
     database.container.get_wrapped_container().start()
-    wait_for_status(server.url("/readyz"), 200, timeout=90)
+    wait_for_probe(server.url("/readyz"), 200, timeout=90)
     assert httpx.get(server.url("/"), headers=INGRESS_HEADERS, follow_redirects=True).is_success
     server.docker.reload()
     assert server.docker.attrs["State"]["StartedAt"] == started_at

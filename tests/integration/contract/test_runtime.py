@@ -45,6 +45,18 @@ def test_image_has_no_compiler_pipenv_or_package_manager(app):
     assert (code, output) == (0, "[]")
 
 
+def test_no_program_can_change_identity(app):
+    # As root, so that find can read every folder.
+    found = app.docker.exec_run(["find", "/", "-xdev", "-type", "f", "-perm", "/6000"], user="0")
+    assert (found.exit_code, found.output.decode().strip()) == (0, "")
+
+
+def test_the_image_names_its_base_and_its_digest(docker_client, images):
+    labels = docker_client.images.get(images.app).labels
+    assert labels["org.opencontainers.image.base.name"]
+    assert labels["org.opencontainers.image.base.digest"].startswith("sha256:")
+
+
 def test_bad_host_header_is_rejected(app):
     response = httpx.get(app.url("/"), headers={**INGRESS_HEADERS, "Host": "evil.example"})
     assert response.status_code == 400
