@@ -9,24 +9,15 @@ from pathlib import Path
 
 import docker
 import docker.errors
-import httpx
 
 from lifecycle.adapters.engine import local_image
+from lifecycle.adapters.registry_api import SPDX, RegistryApi, RegistryApiError
 from lifecycle.errors import LifecycleError, OverBudget
 from lifecycle.settings import Settings
 from lifecycle.steps.build import current_tag
 from lifecycle.steps.sbom import sbom_for
 from lifecycle.steps.size import check_budget, image_size_bytes
 from lifecycle.toolchain import Toolchain
-
-MANIFEST_TYPES = ", ".join(
-    (
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-    )
-)
 
 
 class PushFailed(LifecycleError):
@@ -110,23 +101,18 @@ def stream_push(client: docker.DockerClient, repository: str, tag: str) -> str:
     return digest
 
 
-def manifest_digest(
-    scheme: str, address: str, name: str, tag: str, credentials: Credentials | None
-) -> str | None:
-    """The digest the registry's API serves for name:tag, or None when it has none."""
+def registry_api(settings: Settings, credentials: Credentials | None) -> RegistryApi:
     auth = (credentials.username, credentials.password) if credentials else None
+    return RegistryApi(settings.registry.scheme, settings.registry.address, auth)
+
+
+def manifest_digest(api: RegistryApi, name: str, tag: str) -> str | None:
+    """The digest the registry's API serves for name:tag, or None when it has none."""
     try:
-        response = httpx.head(
-            f"{scheme}://{address}/v2/{name}/manifests/{tag}",
-            headers={"Accept": MANIFEST_TYPES},
-            auth=auth,
-            timeout=10,
-        )
-    except httpx.TransportError as error:
-        raise PushFailed(f"cannot reach the registry API at {address}: {error}") from None
-    if response.status_code != 200:
-        return None
-    return response.headers.get("Docker-Content-Digest")
+        served = api.manifest(name, tag)
+    except RegistryApiError as error:
+        raise PushFailed(str(error)) from None
+    return served.headers.get("Docker-Content-Digest") if served else None
 
 
 def push(
@@ -152,9 +138,7 @@ def push(
         finally:
             client.images.remove(f"{repository}:{push_tag}", noprune=True)
         digest = digest or pushed
-    served = manifest_digest(
-        settings.registry.scheme, address, settings.repository, tag, credentials
-    )
+    served = manifest_digest(registry_api(settings, credentials), settings.repository, tag)
     if served != digest:
         raise PushFailed(
             f"the registry serves {served or 'no manifest'} for {repository}:{tag}, "
@@ -192,4 +176,7 @@ def push_and_record(tools: Toolchain, tag: str = "", force: bool = False) -> Pus
     sbom = record_path.with_suffix(".spdx.json")
     shutil.copyfile(sbom_for(tools, local), sbom)
     print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}; its SBOM: {sbom}")
+    api = registry_api(settings, credentials_from_environment())
+    sbom_tag = api.push_artifact(settings.repository, pushed.digest, sbom.read_bytes(), SPDX)
+    print(f"pushed its SBOM beside it: {pushed.repository}:{sbom_tag}")
     return pushed

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
+from lifecycle.adapters.commands import CommandFailed
 from lifecycle.adapters.kustomize import to_yaml
 from lifecycle.settings import load_settings
-from lifecycle.steps.manifests import render_environment
+from lifecycle.steps.manifests import render_environment, third_party_policy
 from lifecycle.steps.policy import image_is_pinned, violations
 
 KUBECTL = shutil.which("kubectl")
@@ -187,3 +188,15 @@ def test_each_removed_safeguard_is_caught(staging, remove_safeguard, violation):
     remove_safeguard(broken)
     found = violations(broken)
     assert any(violation in line for line in found), found
+
+
+def test_trivy_passes_the_rendered_environments_and_catches_a_privileged_pod(staging, tmp_path):
+    settings = load_settings(environ={})
+    clean, broken = tmp_path / "clean.yaml", tmp_path / "broken.yaml"
+    clean.write_text(to_yaml(staging))
+    privileged = copy.deepcopy(staging)
+    web_pod(privileged)["containers"][0]["securityContext"]["privileged"] = True
+    broken.write_text(to_yaml(privileged))
+    third_party_policy(settings, [clean])
+    with pytest.raises(CommandFailed):
+        third_party_policy(settings, [broken])

@@ -1,6 +1,7 @@
 """invoke push against a real registry (distribution), with and without htpasswd auth."""
 
 import dataclasses
+import json
 import subprocess
 from pathlib import Path
 
@@ -8,6 +9,7 @@ import docker
 import httpx
 import pytest
 
+from lifecycle.adapters.registry_api import SPDX, RegistryApi
 from lifecycle.harness.stack import registry_address, registry_server
 from lifecycle.settings import Registry, load_settings
 from lifecycle.steps.push import Credentials, PushFailed, manifest_digest, push
@@ -49,7 +51,8 @@ def test_push_records_the_digest_and_the_registry_serves_it(open_registry, clean
     assert pushed.repository == f"{open_registry}/my-app"
     assert pushed.tag == "0123456789ab"
     assert pushed.digest.startswith("sha256:")
-    assert manifest_digest("http", open_registry, "my-app", "edge", None) == pushed.digest
+    api = RegistryApi("http", open_registry, None)
+    assert manifest_digest(api, "my-app", "edge") == pushed.digest
     pulled = client.images.pull(pushed.by_digest)
     assert pulled.id == client.images.get(clean_tag).id
     client.images.remove(pushed.by_digest, noprune=True)
@@ -58,7 +61,8 @@ def test_push_records_the_digest_and_the_registry_serves_it(open_registry, clean
 def test_push_with_htpasswd_credentials(locked_registry, clean_tag):
     credentials = Credentials(USER, PASSWORD)
     pushed = push(docker.from_env(), settings_for(locked_registry), clean_tag, credentials)
-    served = manifest_digest("http", locked_registry, "my-app", pushed.tag, credentials)
+    api = RegistryApi("http", locked_registry, (USER, PASSWORD))
+    served = manifest_digest(api, "my-app", pushed.tag)
     assert served == pushed.digest
     anonymous = httpx.get(f"http://{locked_registry}/v2/my-app/tags/list")
     assert anonymous.status_code == 401
@@ -94,10 +98,21 @@ def test_unreachable_registry_gives_one_clear_line(clean_tag, tmp_path):
     assert not docker.from_env().images.list(name="localhost:9/my-app")
 
 
-def test_invoke_push_records_what_deploy_will_use(open_registry, clean_tag, tmp_path):
+def test_invoke_push_records_what_deploy_will_use_and_pushes_the_sbom(
+    open_registry, clean_tag, tmp_path
+):
     result = invoke_push(tmp_path, "--tag", clean_tag, INVOKE_REGISTRY_ADDRESS=open_registry)
     assert result.returncode == 0, result.stderr
-    assert f'"repository": "{open_registry}/my-app"' in (tmp_path / "pushed.json").read_text()
+    record = json.loads((tmp_path / "pushed.json").read_text())
+    assert record["repository"] == f"{open_registry}/my-app"
+    sbom = (tmp_path / "pushed.spdx.json").read_bytes()
+    assert json.loads(sbom)["spdxVersion"].startswith("SPDX-")
+    api = RegistryApi("http", open_registry, None)
+    artifact = api.manifest("my-app", f"{record['digest'].replace(':', '-')}.sbom").json()
+    assert artifact["artifactType"] == SPDX
+    assert artifact["subject"]["digest"] == record["digest"]
+    layer = artifact["layers"][0]["digest"]
+    assert httpx.get(f"http://{open_registry}/v2/my-app/blobs/{layer}").content == sbom
 
 
 def test_dirty_and_over_budget_images_are_refused_unless_forced(
