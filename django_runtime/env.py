@@ -34,6 +34,7 @@ CONTRACT = {
     "DJANGO_ASGI_APPLICATION": "module:attribute; the image sets it from app.asgi_application",
     "WEB_CONCURRENCY": "uvicorn workers; default the container's CPU quota, rounded up",
     "GRACEFUL_SHUTDOWN_SECONDS": "how long requests may finish after SIGTERM, default 20",
+    "DJANGO_READINESS_CACHE_SECONDS": "how long a /readyz verdict is reused, default 1",
 }
 # Read by the programs django_runtime starts rather than by its own code.
 READ_BY_OTHERS = {
@@ -71,6 +72,16 @@ def env_int(name: str, default: int | None = None) -> int:
         return int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
 
 
 def env_required(name: str, form: str) -> str:

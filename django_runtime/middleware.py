@@ -8,7 +8,7 @@ from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from django_runtime.dual_mode import DualModeMiddleware
-from django_runtime.readiness import readiness_problem
+from django_runtime.readiness import Verdict, readiness
 
 request_log = logging.getLogger("django_runtime.requests")
 
@@ -65,7 +65,7 @@ class HealthCheckMiddleware(DualModeMiddleware):
         if probe == self.LIVENESS_PATH:
             return self.liveness()
         if probe == self.READINESS_PATH:
-            return self.readiness(readiness_problem())
+            return self.readiness(readiness.check())
         return self.get_response(request)
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
@@ -73,7 +73,7 @@ class HealthCheckMiddleware(DualModeMiddleware):
         if probe == self.LIVENESS_PATH:
             return self.liveness()
         if probe == self.READINESS_PATH:
-            return self.readiness(await sync_to_async(readiness_problem)())
+            return self.readiness(await sync_to_async(readiness.check)())
         return await self.get_response(request)
 
     @staticmethod
@@ -81,7 +81,7 @@ class HealthCheckMiddleware(DualModeMiddleware):
         return JsonResponse({"status": "ok"})
 
     @staticmethod
-    def readiness(problem: str | None) -> HttpResponse:
-        if problem:
-            return JsonResponse({"status": "unavailable", "reason": problem}, status=503)
+    def readiness(verdict: Verdict) -> HttpResponse:
+        if verdict.reason:
+            return JsonResponse({"status": "unavailable", "reason": verdict.reason}, status=503)
         return JsonResponse({"status": "ready"})

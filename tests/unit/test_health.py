@@ -3,7 +3,16 @@
 import pytest
 from django.core.management import call_command
 
+from django_runtime.readiness import Readiness
 from tests.unit.manage_py import PRODUCTION_ENV, manage
+
+
+@pytest.fixture(autouse=True)
+def probe(monkeypatch) -> Readiness:
+    """A fresh readiness check for each test, reusing no verdict."""
+    fresh = Readiness(cache_seconds=0)
+    monkeypatch.setattr("django_runtime.middleware.readiness", fresh)
+    return fresh
 
 
 def test_liveness_answers_without_touching_the_database(client):
@@ -31,21 +40,35 @@ def test_readiness_is_200_when_the_database_is_migrated(client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_readiness_is_503_naming_unapplied_migrations(client):
+def test_readiness_is_503_with_a_reason_code_when_migrations_are_pending(client):
     call_command("migrate", "service", "zero", verbosity=0)
     try:
         response = client.get("/readyz", HTTP_HOST="10.0.0.7")
     finally:
         call_command("migrate", "service", verbosity=0)
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "reason": "unapplied migrations: service.0001_initial",
-    }
+    assert response.json() == {"status": "unavailable", "reason": "migrations_pending"}
 
 
-def test_readiness_names_an_unreachable_database(tmp_path):
-    code = "from django_runtime.readiness import readiness_problem; print(readiness_problem())"
+@pytest.mark.django_db(transaction=True)
+def test_migrations_once_applied_are_not_checked_again(probe):
+    assert probe.check().reason is None
+    call_command("migrate", "service", "zero", verbosity=0)
+    try:
+        # The image's migrations cannot change while it runs: no plan is built again.
+        assert probe.check().reason is None
+    finally:
+        call_command("migrate", "service", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_a_verdict_is_reused_while_it_is_fresh():
+    probe = Readiness(cache_seconds=60)
+    assert probe.check() is probe.check()
+
+
+def test_an_unreachable_database_is_a_reason_code_with_the_detail_in_the_log(tmp_path):
+    code = "from django_runtime.readiness import readiness; print(readiness.check().reason)"
     result = manage(
         "shell",
         "-v",
@@ -55,6 +78,6 @@ def test_readiness_names_an_unreachable_database(tmp_path):
         SQLITE_PATH=str(tmp_path / "missing-dir" / "db.sqlite3"),
         **PRODUCTION_ENV,
     )
-    assert result.stdout.strip() == (
-        "database unreachable: OperationalError: unable to open database file"
-    )
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "database_unreachable"
+    assert "OperationalError: unable to open database file" in lines[0]

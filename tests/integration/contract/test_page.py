@@ -1,9 +1,12 @@
 """Every app: its page renders over real HTTP as the ingress forwards it, and the probes answer
 on the pod's own address only, before host checks."""
 
+import math
+
 import httpx
 
-from lifecycle.harness.stack import INGRESS_HEADERS, PROBE_HEADERS
+from lifecycle.harness.http_load import burst
+from lifecycle.harness.stack import INGRESS_HEADERS, PROBE_HEADERS, worker_pids
 
 
 def test_the_page_renders_as_html(page):
@@ -22,3 +25,14 @@ def test_plain_http_is_redirected_to_https(app):
     response = httpx.get(app.url("/"), headers={"Host": INGRESS_HEADERS["Host"]})
     assert response.status_code == 301
     assert response.headers["location"].startswith("https://")
+
+
+def test_a_readiness_flood_opens_few_database_connections(app, mysql_status):
+    """Each process checks at most once per DJANGO_READINESS_CACHE_SECONDS (1 s), however many
+    probes come: 2,000 of them over 200 connections cannot load the database."""
+    workers = len(worker_pids(app))
+    before = mysql_status("Connections")
+    flood = burst(app.url("/readyz"), 2000, 200, headers=PROBE_HEADERS)
+    opened = mysql_status("Connections") - before - 1  # less this status query's own
+    assert flood.ok_2xx == 2000, flood
+    assert opened <= workers * (math.ceil(flood.wall_seconds) + 2), (opened, flood.wall_seconds)
