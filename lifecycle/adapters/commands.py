@@ -30,6 +30,13 @@ class CommandFailed(LifecycleError):
         )
 
 
+def tool(name: str) -> str:
+    """A command installed from the lock into the virtualenv this runs in (found even when that
+    virtualenv is not on PATH), else the one on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else name
+
+
 def run(
     argv: Sequence[str],
     *,

@@ -2,11 +2,10 @@
 
 import json
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifecycle.adapters.commands import run
+from lifecycle.adapters.commands import run, tool
 from lifecycle.errors import LifecycleError
 
 
@@ -18,9 +17,7 @@ class Package:
 
 
 def syft() -> str:
-    """syft from the virtualenv this runs in (the lock's), else from PATH."""
-    beside = Path(sys.executable).parent / "syft"
-    found = str(beside) if beside.exists() else shutil.which("syft")
+    found = shutil.which(tool("syft"))
     if found is None:
         raise LifecycleError("syft is not installed: run `pipenv sync --dev` (it is in the lock)")
     return found

@@ -10,7 +10,7 @@ render through the same function.
 import copy
 from pathlib import Path
 
-from lifecycle.adapters.commands import run
+from lifecycle.adapters.commands import run, tool
 from lifecycle.adapters.kustomize import image_name, images_of, kustomize, render_over, to_yaml
 from lifecycle.settings import Environment, Process, Settings
 from lifecycle.steps import policy
@@ -178,7 +178,7 @@ def third_party_policy(settings: Settings, rendered: list[Path]) -> None:
     for path in rendered:
         run(
             [
-                "trivy",
+                tool("trivy"),
                 "config",
                 "--skip-check-update",
                 "--quiet",
@@ -202,6 +202,6 @@ def check(tools: Toolchain, out_dir: Path) -> None:
         target = out_dir / f"{environment.name}.yaml"
         target.write_text(to_yaml(render_environment(settings, environment)))
         rendered.append(target)
-    run(["kubernetes-validate", "--strict", "--quiet", *map(str, rendered)])
+    run([tool("kubernetes-validate"), "--strict", "--quiet", *map(str, rendered)])
     policy.check_files(rendered)
     third_party_policy(settings, rendered)
