@@ -35,6 +35,10 @@ CONTRACT = {
     "WEB_CONCURRENCY": "uvicorn workers; default the container's CPU quota, rounded up",
     "GRACEFUL_SHUTDOWN_SECONDS": "how long requests may finish after SIGTERM, default 20",
     "DJANGO_READINESS_CACHE_SECONDS": "how long a /readyz verdict is reused, default 1",
+    "HTTP_MAX_HEADER_BYTES": "request headers past this get 431, default 65536",
+    "HTTP_MAX_BODY_BYTES": "request bodies past this get 413 before any work, default 10 MiB",
+    "HTTP_HEADER_TIMEOUT_SECONDS": "headers not complete by then get 408, default 10",
+    "HTTP_BODY_TIMEOUT_SECONDS": "a body that stalls this long gets 408, default 30",
 }
 # Read by the programs django_runtime starts rather than by its own code.
 READ_BY_OTHERS = {

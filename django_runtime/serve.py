@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import uvicorn
 from uvicorn.importer import ImportFromStringError, import_from_string
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 # Kubernetes sends SIGTERM, then SIGKILL after its grace period (set longer than this).
 DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 20
@@ -49,7 +50,7 @@ def main() -> None:
     except (ImproperlyConfigured, ValueError, ImportFromStringError) as error:
         sys.exit(f"configuration error: {error}")
 
-    uvicorn.run(
+    config = uvicorn.Config(
         options.application,
         host=options.host,
         port=options.port,
@@ -59,9 +60,32 @@ def main() -> None:
         proxy_headers=True,
         timeout_graceful_shutdown=options.graceful_shutdown_seconds,
         lifespan="off",
-        # Closes a connection only once its bytes are sent, so a drain loses none.
-        http="django_runtime.draining:DrainingHttpToolsProtocol",
+        # Limits and timeouts before any work; a connection closed only once its bytes are sent.
+        http="django_runtime.protocol:GuardedHttpToolsProtocol",
     )
+    if config.workers == 1:
+        uvicorn.Server(config).run()  # exits 3 when its drain cut requests
+        return
+    supervisor = RefusingSupervisor(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    sys.exit(supervisor.exit_code())
+
+
+class RefusingSupervisor(Multiprocess):
+    """uvicorn's supervisor of W workers, which on SIGTERM closes its own copy of the listening
+    socket at once: each worker closes its copy when it starts draining, so from then on new
+    connections are refused (a proxy retries elsewhere) instead of waiting in a queue no one
+    reads, to be reset when the supervisor exits."""
+
+    def handle_term(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        super().handle_term()
+
+    def exit_code(self) -> int:
+        """Non-zero when a worker's drain cut requests (or it failed); a worker ended by the
+        SIGTERM it was sent (uvicorn re-raises it, exit code -15) ended normally."""
+        return max((p.exitcode for p in self.processes if p.exitcode and p.exitcode > 0), default=0)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ SECURITY_MIDDLEWARE = "django.middleware.security.SecurityMiddleware"
 STATIC_MIDDLEWARE = "django_runtime.static_streaming.StreamingWhiteNoiseMiddleware"
 WHITENOISE_MIDDLEWARE = "whitenoise.middleware.WhiteNoiseMiddleware"
 SEVEN_DAYS = 7 * 24 * 60 * 60
+# Suspicious requests that are plainly the client's error (Django logs them under
+# django.security.<name>).
+CLIENT_ERRORS = ("DisallowedHost", "TooManyFieldsSent", "TooManyFilesSent", "RequestDataTooBig")
 
 
 def apply_runtime_settings(namespace: dict) -> None:
@@ -127,11 +130,12 @@ def logging_settings() -> dict:
             }
         },
         "root": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-        # Our request log replaces Django's own per-request warnings for 4xx and 5xx.
-        # A bad Host header is the client's error, already in the request log as a 400.
+        # Our request log replaces Django's own per-request warnings for 4xx and 5xx. A bad
+        # Host header or too many fields is the client's error, in the request log as a 400;
+        # Django would log each with a full traceback.
         "loggers": {
             "django.request": {"level": "ERROR"},
-            "django.security.DisallowedHost": {"level": "CRITICAL"},
+            **{f"django.security.{name}": {"level": "CRITICAL"} for name in CLIENT_ERRORS},
         },
     }
 

@@ -90,10 +90,22 @@ def app(images, app_settings, network, app_env, big_static):
         yield server
 
 
+@pytest.fixture(scope="session")
+def app_with(images, app_settings, network, app_env, big_static):
+    """An app container of its own, with extra environment, for tests that signal, kill or
+    reconfigure it: `with app_with(GRACEFUL_SHUTDOWN_SECONDS="1") as app: ...`."""
+
+    def start(**extra: str):
+        env = {**app_env, **extra}
+        return app_server(images.app, app_settings.port, network, env, big_static)
+
+    return start
+
+
 @pytest.fixture
-def disposable_app(images, app_settings, network, app_env, big_static):
+def disposable_app(app_with):
     """An app container of its own, for tests that signal or kill it."""
-    with app_server(images.app, app_settings.port, network, app_env, big_static) as server:
+    with app_with() as server:
         yield server
 
 

@@ -84,3 +84,18 @@ def test_static_files_are_served_under_wsgi_too(client, collected_static):
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=604800, public"
     assert b"font-family" in b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_head_options_and_trace_write_no_visit(client, collected_static):
+    assert client.head("/", secure=True).status_code == 200
+    assert client.options("/", secure=True).status_code == 405
+    assert client.trace("/", secure=True).status_code == 405
+    assert 'data-visits="1"' in client.get("/", secure=True).content.decode()
+
+
+def test_too_many_query_fields_is_a_400_without_a_traceback(client, caplog):
+    query = "&".join(f"f{i}=1" for i in range(1100))
+    response = client.get(f"/demo/sleep?{query}", secure=True)
+    assert response.status_code == 400
+    assert not [record for record in caplog.records if record.exc_info]

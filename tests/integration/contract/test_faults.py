@@ -19,12 +19,15 @@ from lifecycle.harness.stack import (
 
 def slow_download(url: str, received: list[int], started: threading.Event) -> None:
     """Read a large file slowly, as a client on a poor network does: the request stays in
-    flight for seconds."""
-    with httpx.stream("GET", url, headers=INGRESS_HEADERS, timeout=30) as response:
-        for chunk in response.iter_raw(1024 * 1024):
-            received.append(len(chunk))
-            started.set()
-            time.sleep(0.1)
+    flight for seconds. A cut download ends early, with what arrived."""
+    try:
+        with httpx.stream("GET", url, headers=INGRESS_HEADERS, timeout=30) as response:
+            for chunk in response.iter_raw(1024 * 1024):
+                received.append(len(chunk))
+                started.set()
+                time.sleep(0.1)
+    except httpx.TransportError:
+        return
 
 
 def test_sigterm_lets_in_flight_requests_finish(disposable_app):
@@ -45,6 +48,55 @@ def test_sigterm_lets_in_flight_requests_finish(disposable_app):
     disposable_app.docker.wait(timeout=30)
     disposable_app.docker.reload()
     assert disposable_app.docker.attrs["State"]["ExitCode"] == 0
+
+
+def start_slow_downloads(url: str, count: int) -> list[tuple[threading.Thread, list[int]]]:
+    downloads = []
+    for _ in range(count):
+        received, started = [], threading.Event()
+        thread = threading.Thread(target=slow_download, args=(url, received, started))
+        thread.start()
+        assert started.wait(10)
+        downloads.append((thread, received))
+    return downloads
+
+
+CONNECT_INSIDE = """
+import os, socket
+try:
+    socket.create_connection(("127.0.0.1", int(os.environ["PORT"])), timeout=2).close()
+    print("accepted")
+except ConnectionRefusedError:
+    print("refused")
+except OSError as error:
+    print(type(error).__name__)
+"""
+
+
+def test_new_connections_are_refused_as_soon_as_the_drain_starts(disposable_app):
+    """With several workers too: a proxy sees a refusal and retries elsewhere, instead of a
+    connection that waits in a queue no one reads, then is reset."""
+    downloads = start_slow_downloads(disposable_app.url(BIG_FILE_PATH), 2)
+    disposable_app.docker.kill(signal="SIGTERM")
+    time.sleep(1.5)  # uvicorn's supervisor looks at its signals twice a second
+    probe = disposable_app.docker.exec_run(["python", "-c", CONNECT_INSIDE])
+    assert probe.output.decode().strip() == "refused"
+    for thread, received in downloads:
+        thread.join(30)
+        assert sum(received) == BIG_FILE_BYTES  # in-flight requests still finish
+
+
+def test_requests_cut_by_the_grace_period_are_counted_and_the_exit_is_non_zero(app_with):
+    with app_with(GRACEFUL_SHUTDOWN_SECONDS="1") as server:
+        downloads = start_slow_downloads(server.url(BIG_FILE_PATH), 2)
+        server.docker.kill(signal="SIGTERM")
+        assert server.docker.wait(timeout=30)["StatusCode"] == 3
+        logs = server.docker.logs().decode()
+        for thread, _ in downloads:
+            thread.join(30)
+    cut = [line for line in logs.splitlines() if "requests cut" in line]
+    assert cut and all("graceful shutdown timed out" in line for line in cut), logs[-1500:]
+    assert sum(int(line.split(": ")[1].split()[0]) for line in cut) == 2
 
 
 @pytest.fixture
