@@ -42,7 +42,7 @@ def collect_static(c: Context) -> None:
     static.collect(Toolchain())
 
 
-@task(help={"only": "comma-separated roles: python_build,python_runtime,mysql,registry"})
+@task(help={"only": "comma-separated roles: python_build,python_runtime,mysql,registry,proxy"})
 @one_line_errors
 def images(c: Context, only: str = "") -> None:
     """Make the base images available: official where they can be had, else built from Debian."""

@@ -59,6 +59,7 @@ class BaseImages:
     python_runtime: str
     mysql: str
     registry: str
+    proxy: str
 
 
 @dataclass(frozen=True)

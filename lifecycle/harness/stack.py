@@ -222,12 +222,15 @@ def app_server(
     env: dict[str, str],
     big_static: tuple[Path, str] | None = None,
     host_port: int | None = None,
+    alias: str | None = None,
 ) -> Iterator[AppServer]:
     """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; its port
     published on host_port, or on a free port when None; big_static is a folder to mount in
-    the image's STATIC_ROOT (the host folder and that root)."""
+    the image's STATIC_ROOT (the host folder and that root); alias, its name on the network."""
     container = DockerContainer(image, read_only=True)
     container.with_tmpfs_mount("/tmp", "size=64m").with_network(network)
+    if alias is not None:
+        container.with_network_aliases(alias)
     if host_port is None:
         container.with_exposed_ports(port)
     else:

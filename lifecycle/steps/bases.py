@@ -25,6 +25,7 @@ class Role(Enum):
     PYTHON_RUNTIME = "python_runtime"
     MYSQL = "mysql"
     REGISTRY = "registry"
+    PROXY = "proxy"
 
 
 # The recipe under docker/base/ that makes each role's local equivalent; the local image is
@@ -34,6 +35,7 @@ LOCAL_RECIPES = {
     Role.PYTHON_RUNTIME: "python-slim.Dockerfile",
     Role.MYSQL: "mariadb.Dockerfile",
     Role.REGISTRY: "registry.Dockerfile",
+    Role.PROXY: "nginx.Dockerfile",
 }
 
 

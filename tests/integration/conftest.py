@@ -95,9 +95,9 @@ def app_with(images, app_settings, network, app_env, big_static):
     """An app container of its own, with extra environment, for tests that signal, kill or
     reconfigure it: `with app_with(GRACEFUL_SHUTDOWN_SECONDS="1") as app: ...`."""
 
-    def start(**extra: str):
+    def start(alias_name: str | None = None, **extra: str):
         env = {**app_env, **extra}
-        return app_server(images.app, app_settings.port, network, env, big_static)
+        return app_server(images.app, app_settings.port, network, env, big_static, alias=alias_name)
 
     return start
 

@@ -83,5 +83,6 @@ def test_unknown_base_image_role_is_a_clear_error():
     result = run_invoke("images", "--only", "postgres")
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "error: unknown role in 'postgres': use some of python_build,python_runtime,mysql,registry"
+        "error: unknown role in 'postgres': use some of "
+        "python_build,python_runtime,mysql,registry,proxy"
     )

@@ -1,0 +1,89 @@
+"""A real reverse proxy (nginx) in front of the app's replicas, configured as an ingress
+controller would be, with retries off, so a request the app drops is a failure the test sees.
+Changing its backends is a graceful reload, as an ingress does when endpoints change."""
+
+import io
+import tarfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from testcontainers.core.container import DockerContainer
+from testcontainers.core.network import Network
+from testcontainers.core.wait_strategies import HttpWaitStrategy
+
+from lifecycle.errors import LifecycleError
+
+PROXY_PORT = 80
+CONFIG_PATH = "etc/nginx/conf.d/app.conf"
+CONFIG = """\
+upstream app {{
+{servers}
+    keepalive 32;
+}}
+server {{
+    listen {port} default_server;
+    location / {{
+        proxy_pass http://app;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto https;
+        # Retries off: a request a replica drops is a failure, not hidden by another try.
+        proxy_next_upstream off;
+        proxy_read_timeout 60s;
+    }}
+}}
+"""
+
+
+def config_for(backends: list[str]) -> str:
+    servers = "\n".join(f"    server {backend};" for backend in backends)
+    return CONFIG.format(servers=servers, port=PROXY_PORT)
+
+
+@dataclass(frozen=True)
+class Proxy:
+    container: DockerContainer
+    base_url: str
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def route_to(self, backends: list[str]) -> None:
+        """New backends, as an ingress controller applies changed endpoints: a graceful reload
+        (requests in flight finish on the old workers)."""
+        wrapped = self.container.get_wrapped_container()
+        wrapped.put_archive("/", config_archive(config_for(backends)))
+        result = wrapped.exec_run(["nginx", "-s", "reload"])
+        if result.exit_code != 0:
+            raise LifecycleError(f"nginx reload failed: {result.output.decode()}")
+        time.sleep(0.2)  # the master starts new workers; the old ones stop taking requests
+
+
+def config_archive(text: str) -> bytes:
+    content = text.encode()
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w") as tar:
+        info = tarfile.TarInfo(CONFIG_PATH)
+        info.size = len(content)
+        tar.addfile(info, io.BytesIO(content))
+    return archive.getvalue()
+
+
+@contextmanager
+def proxy_server(image: str, network: Network, backends: list[str]) -> Iterator[Proxy]:
+    """nginx on the network, routing to backends (host:port); ready when it answers."""
+    container = DockerContainer(image).with_network(network).with_exposed_ports(PROXY_PORT)
+    container.with_command(["sh", "-c", "sleep infinity"])  # configured before nginx starts
+    with container:
+        wrapped = container.get_wrapped_container()
+        wrapped.put_archive("/", config_archive(config_for(backends)))
+        wrapped.exec_run(["nginx"], detach=True)
+        HttpWaitStrategy(PROXY_PORT, "/").for_status_code_matching(
+            lambda status: status < 500
+        ).with_startup_timeout(30).wait_until_ready(container)
+        host = container.get_container_host_ip()
+        yield Proxy(container, f"http://{host}:{container.get_exposed_port(PROXY_PORT)}")
