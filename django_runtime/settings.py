@@ -111,8 +111,8 @@ def database_from_environment(base_dir: Path) -> dict:
             # A dead or frozen database must fail a request or a probe quickly, not hold a
             # worker thread for as long as it stays away.
             connect_timeout=env_int("MYSQL_CONNECT_TIMEOUT", 3),
-            read_timeout=env_int("MYSQL_READ_TIMEOUT", 30),
-            write_timeout=env_int("MYSQL_WRITE_TIMEOUT", 30),
+            read_timeout=env_int("MYSQL_READ_TIMEOUT", 10),
+            write_timeout=env_int("MYSQL_WRITE_TIMEOUT", 10),
         )
     return database
 

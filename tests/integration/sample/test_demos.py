@@ -1,6 +1,7 @@
 """The sample's page and a worker killed under load, over real HTTP."""
 
 import concurrent.futures
+import threading
 import time
 
 from lifecycle.harness.stack import status_of, worker_pids
@@ -41,3 +42,34 @@ def test_killed_worker_is_replaced_and_service_keeps_answering(disposable_app):
             break
         time.sleep(0.2)
     assert len(after) == len(before) and killed not in after, (before, after)
+
+
+def test_a_query_in_flight_when_mysql_freezes_fails_within_the_read_timeout(app_with, database):
+    mysql = database.container.get_wrapped_container()
+    with app_with(MYSQL_READ_TIMEOUT="2") as server:
+        answer = {}
+
+        def ask() -> None:
+            started = time.monotonic()
+            answer["status"] = status_of(server.url("/demo/db-sleep?ms=1000"), timeout=60)
+            answer["seconds"] = time.monotonic() - started
+
+        asking = threading.Thread(target=ask)
+        asking.start()
+        time.sleep(0.3)
+        mysql.pause()  # frozen mid-query, as a stuck or partitioned server is
+
+        def unfreeze() -> None:
+            mysql.reload()
+            if mysql.status == "paused":
+                mysql.unpause()
+
+        thaw = threading.Timer(15, unfreeze)
+        thaw.start()
+        try:
+            asking.join(30)
+        finally:
+            thaw.cancel()
+            unfreeze()
+    assert answer["status"] == 500
+    assert answer["seconds"] < 6, answer  # the read timeout, not the 15 s freeze
