@@ -65,27 +65,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int | None = None) -> int:
-    """A whole number; without a default the variable must be set."""
+def env_number(name: str, default: float | None, kind: type, what: str) -> float:
+    """A number of the given kind; without a default the variable must be set."""
     value = os.environ.get(name, "")
     if value == "":
         if default is None:
-            raise ImproperlyConfigured(f"{name} is not set: set it to a whole number")
+            raise ImproperlyConfigured(f"{name} is not set: set it to {what}")
         return default
     try:
-        return int(value)
+        return kind(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
+        raise ImproperlyConfigured(f"{name}={value!r} is not {what}") from None
+
+
+def env_int(name: str, default: int | None = None) -> int:
+    return env_number(name, default, int, "a whole number")
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name, "")
-    if value == "":
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+    return env_number(name, default, float, "a number")
 
 
 def env_required(name: str, form: str) -> str:

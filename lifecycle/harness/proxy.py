@@ -7,13 +7,13 @@ import tarfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.network import Network
 from testcontainers.core.wait_strategies import HttpWaitStrategy
 
 from lifecycle.errors import LifecycleError
+from lifecycle.harness.stack import Served
 
 PROXY_PORT = 80
 CONFIG_PATH = "etc/nginx/conf.d/app.conf"
@@ -44,20 +44,12 @@ def config_for(backends: list[str]) -> str:
     return CONFIG.format(servers=servers, port=PROXY_PORT)
 
 
-@dataclass(frozen=True)
-class Proxy:
-    container: DockerContainer
-    base_url: str
-
-    def url(self, path: str) -> str:
-        return self.base_url + path
-
+class Proxy(Served):
     def route_to(self, backends: list[str]) -> None:
         """New backends, as an ingress controller applies changed endpoints: a graceful reload
         (requests in flight finish on the old workers)."""
-        wrapped = self.container.get_wrapped_container()
-        wrapped.put_archive("/", config_archive(config_for(backends)))
-        result = wrapped.exec_run(["nginx", "-s", "reload"])
+        self.docker.put_archive("/", config_archive(config_for(backends)))
+        result = self.docker.exec_run(["nginx", "-s", "reload"])
         if result.exit_code != 0:
             raise LifecycleError(f"nginx reload failed: {result.output.decode()}")
         time.sleep(0.2)  # the master starts new workers; the old ones stop taking requests

@@ -169,7 +169,9 @@ def static_root(client: docker.DockerClient, image: str, env: dict[str, str]) ->
 
 
 @dataclass(frozen=True)
-class AppServer:
+class Served:
+    """A container the tests reach over HTTP on a published port."""
+
     container: DockerContainer
     base_url: str
 
@@ -179,6 +181,10 @@ class AppServer:
     @property
     def docker(self):
         return self.container.get_wrapped_container()
+
+
+class AppServer(Served):
+    """The app image, serving."""
 
 
 # uvicorn's workers are spawned by multiprocessing; a killed one stays a zombie until reaped.

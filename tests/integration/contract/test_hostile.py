@@ -61,6 +61,7 @@ def test_forty_unfinished_8_mib_headers_keep_memory_flat(app):
             return list(pool.map(lambda _: attack(), range(40)))
 
     answers, growth = peak_memory_during(app.docker, forty)
+    print(f"\nforty unfinished 8 MiB headers: memory grew {growth.grew_mb:.1f} MB")
     assert all(line.startswith("HTTP/1.1 431") for line in answers), answers
     assert growth.grew_mb < 20, f"memory grew by {growth.grew_mb:.1f} MB under the attack"
 
