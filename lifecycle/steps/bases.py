@@ -74,15 +74,15 @@ def debian_name(settings: Settings) -> str:
 
 
 def try_official(client: docker.DockerClient, reference: str) -> str | None:
-    """'present' or 'pulled' when the official image can be had, else None."""
-    if image_exists(client, reference):
-        return "present"
+    """'pulled' when the official image could be pulled (a tag moves: a copy already here may
+    be stale, so it is refreshed), 'present' when only a copy already here can be had, else
+    None."""
     print(f"pulling {reference} ...", flush=True)
     try:
         client.images.pull(reference)
     except docker.errors.APIError as error:
         print(f"cannot pull {reference}: {error.explanation or error}", flush=True)
-        return None
+        return "present" if image_exists(client, reference) else None
     return "pulled"
 
 
