@@ -7,7 +7,7 @@
 - a connection is closed only once its bytes are sent: when a container's last process exits
   its network namespace goes, and with it every byte still queued in its sockets, so a drain
   would otherwise cut the end of large downloads;
-- a worker whose graceful shutdown timed out says how many requests it cut, and exits 3.
+- a worker whose graceful shutdown timed out says how many requests it cut, and exits 4.
 """
 
 import asyncio
@@ -33,8 +33,9 @@ POLL_SECONDS = 0.01
 # Long enough for any client that is still reading; the graceful shutdown bounds it too.
 MOST_DRAIN_SECONDS = 30
 log = logging.getLogger("django_runtime.requests")
-# What a worker's exit code says when its graceful shutdown had to cut requests.
-EXIT_REQUESTS_CUT = 3
+# What a worker's exit code says when its graceful shutdown had to cut requests (uvicorn's own
+# startup failure is 3).
+EXIT_REQUESTS_CUT = 4
 # uvicorn's own words when the graceful timeout expires and it cancels what still runs; it
 # offers no hook there, so this is where the cut is seen (integration-tested against the pin).
 UVICORN_CUT = re.compile(r"^Cancel (\d+) running task\(s\), timeout graceful shutdown exceeded")
@@ -42,7 +43,7 @@ UVICORN_CUT = re.compile(r"^Cancel (\d+) running task\(s\), timeout graceful shu
 
 class ExitOnCut(logging.Filter):
     """When uvicorn cuts requests at the end of its grace period: one line saying how many,
-    and the worker exits 3 (it was exiting anyway), so the cut shows in the pod's status."""
+    and the worker exits 4 (it was exiting anyway), so the cut shows in the pod's status."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if match := UVICORN_CUT.match(record.getMessage()):
@@ -67,8 +68,8 @@ def unsent_bytes(transport: asyncio.Transport) -> int:
         return queued
     try:
         raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, struct.pack("i", 0))
-    except OSError:
-        return queued  # the socket is gone: nothing more can be sent
+    except (OSError, ValueError):
+        return queued  # the socket is closed already (fileno -1): nothing more can be sent
     return queued + struct.unpack("i", raw)[0]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import uvicorn
 from uvicorn.importer import ImportFromStringError, import_from_string
+from uvicorn.main import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 # Kubernetes sends SIGTERM, then SIGKILL after its grace period (set longer than this).
@@ -64,7 +65,10 @@ def main() -> None:
         http="django_runtime.protocol:GuardedHttpToolsProtocol",
     )
     if config.workers == 1:
-        uvicorn.Server(config).run()  # exits 3 when its drain cut requests
+        server = uvicorn.Server(config)
+        server.run()  # exits 4 itself when its drain cut requests
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
         return
     supervisor = RefusingSupervisor(config, sockets=[config.bind_socket()])
     supervisor.run()

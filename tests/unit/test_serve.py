@@ -39,3 +39,23 @@ def test_bad_server_setting_is_one_line_and_exit_1(variable, value, line):
     result = python_in_app("-m", "django_runtime.serve", **env)
     assert result.returncode == 1
     assert result.stderr.strip() == line
+
+
+class ClosedSocketTransport:
+    """A transport whose socket the peer or the loop has already closed (fileno -1)."""
+
+    class Socket:
+        def fileno(self) -> int:
+            return -1
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str):
+        return self.Socket()
+
+
+def test_a_closed_socket_has_nothing_left_to_send():
+    from django_runtime.protocol import unsent_bytes
+
+    assert unsent_bytes(ClosedSocketTransport()) == 0

@@ -6,6 +6,7 @@ import time
 import httpx
 import pytest
 
+from django_runtime.protocol import EXIT_REQUESTS_CUT
 from lifecycle.harness.stack import (
     BIG_FILE_BYTES,
     BIG_FILE_PATH,
@@ -90,7 +91,7 @@ def test_requests_cut_by_the_grace_period_are_counted_and_the_exit_is_non_zero(a
     with app_with(GRACEFUL_SHUTDOWN_SECONDS="1") as server:
         downloads = start_slow_downloads(server.url(BIG_FILE_PATH), 2)
         server.docker.kill(signal="SIGTERM")
-        assert server.docker.wait(timeout=30)["StatusCode"] == 3
+        assert server.docker.wait(timeout=30)["StatusCode"] == EXIT_REQUESTS_CUT
         logs = server.docker.logs().decode()
         for thread, _ in downloads:
             thread.join(30)
