@@ -41,3 +41,39 @@ def image_label(client: docker.DockerClient, reference: str, label: str) -> str 
     except docker.errors.ImageNotFound:
         return None
     return (image.labels or {}).get(label)
+
+
+class OneOffFailed(LifecycleError):
+    """A one-off container exited non-zero; carries its output."""
+
+    def __init__(self, command: list[str], status: int, output: str) -> None:
+        self.output = output
+        super().__init__(f"{' '.join(command)} failed (exit {status}): {output.strip()[-1000:]}")
+
+
+def run_once(
+    client: docker.DockerClient,
+    image: str,
+    command: list[str],
+    env: dict[str, str] | None = None,
+    network: str | None = None,
+) -> str:
+    """A one-off container of the image, as production runs it (its own user, read-only root,
+    /tmp in memory); its output (stdout and stderr), or OneOffFailed with it."""
+    container = client.containers.run(
+        image,
+        command,
+        environment=env or {},
+        network=network,
+        read_only=True,
+        tmpfs={"/tmp": "size=16m"},
+        detach=True,
+    )
+    try:
+        status = container.wait(timeout=180)["StatusCode"]
+        output = container.logs().decode(errors="replace")
+    finally:
+        container.remove(force=True)
+    if status != 0:
+        raise OneOffFailed(command, status, output)
+    return output

@@ -25,6 +25,7 @@ from testcontainers.core.wait_strategies import (
     LogMessageWaitStrategy,
 )
 
+from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 
 DB_ALIAS = "db"
@@ -123,39 +124,12 @@ def app_environment(database: Database, extra: dict[str, str]) -> dict[str, str]
     }
 
 
-def run_once(
-    client: docker.DockerClient,
-    image: str,
-    command: list[str],
-    env: dict[str, str],
-    network: Network | None = None,
-) -> str:
-    """A one-off container of the image, as production runs it (nobody, read-only root); its
-    output, or one error with the output's tail when it fails."""
-    container = client.containers.run(
-        image,
-        command,
-        environment=env,
-        network=network.name if network else None,
-        read_only=True,
-        tmpfs={"/tmp": "size=16m"},
-        detach=True,
-    )
-    try:
-        status = container.wait(timeout=180)["StatusCode"]
-        logs = container.logs().decode(errors="replace")
-    finally:
-        container.remove(force=True)
-    if status != 0:
-        raise LifecycleError(f"{' '.join(command)} failed (exit {status}): {logs.strip()[-1000:]}")
-    return logs
-
-
 def run_migrations(
     client: docker.DockerClient, image: str, network: Network, env: dict[str, str]
 ) -> str:
     """Apply migrations as a deployment does: a one-off container of the same image."""
-    return run_once(client, image, ["python", "manage.py", "migrate", "--noinput"], env, network)
+    migrate = ["python", "manage.py", "migrate", "--noinput"]
+    return run_once(client, image, migrate, env, network.name)
 
 
 # Where the image's settings put collected static files; the app serves what is there.

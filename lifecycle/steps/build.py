@@ -11,6 +11,7 @@ import docker
 import docker.errors
 
 from lifecycle.adapters.buildkit import BuildRequest, build
+from lifecycle.adapters.engine import OneOffFailed, run_once
 from lifecycle.adapters.git import Revision, current_revision, image_tags, oci_labels, source_url
 from lifecycle.adapters.syft import write_sbom
 from lifecycle.errors import LifecycleError
@@ -22,7 +23,10 @@ from lifecycle.steps.sbom import sbom_path
 from lifecycle.toolchain import Toolchain
 
 CA_BUNDLE_SECRET_ID = "ca_bundle"
-IMPORT_CHECK = Path(__file__).resolve().parents[2] / "docker" / "build" / "import_check.py"
+
+
+def import_check_script(settings: Settings) -> Path:
+    return settings.project_dir / build_context.BUILD_SCRIPTS_FOLDER / "import_check.py"
 
 
 @dataclass(frozen=True)
@@ -121,24 +125,15 @@ def remove_if_untagged(client: docker.DockerClient, image_ids: set[str]) -> None
             continue  # gone already, or a container still uses it
 
 
-def check_imports(client: docker.DockerClient, tag: str) -> str:
+def check_imports(client: docker.DockerClient, tag: str, script: Path) -> str:
     """Import every module the image's packages provide, as production runs it (nobody, on a
     read-only root); one line saying what, or why not."""
     try:
-        output = client.containers.run(
-            tag,
-            ["python", "-c", IMPORT_CHECK.read_text()],
-            user="65534:65534",
-            read_only=True,
-            tmpfs={"/tmp": "size=16m"},
-            remove=True,
-            stderr=True,
-        )
-    except docker.errors.ContainerError as failure:
-        lines = (failure.stderr or b"").decode(errors="replace").strip().splitlines()
+        return run_once(client, tag, ["python", "-c", script.read_text()]).strip()
+    except OneOffFailed as failure:
+        lines = failure.output.strip().splitlines()
         reason = lines[-1] if lines else str(failure)
         raise LifecycleError(f"{tag} fails its import check: {reason}") from None
-    return output.decode().strip()
 
 
 def build_app_image(tools: Toolchain) -> BuiltImage:
@@ -166,7 +161,7 @@ def build_app_image(tools: Toolchain) -> BuiltImage:
     image = client.images.get(request.tags[0])
     remove_if_untagged(client, previous - {image.id})
     try:
-        print(check_imports(client, request.tags[0]))
+        print(check_imports(client, request.tags[0], import_check_script(settings)))
         print(f"SBOM: {write_sbom(request.tags[0], sbom_path(settings, request.tags[0]))}")
     except LifecycleError:
         for tag in request.tags:  # no tag names an image that cannot run its own packages

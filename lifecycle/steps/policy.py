@@ -131,6 +131,7 @@ def serving_violations(where: str, deployment: dict, documents: list[dict]) -> l
     if not policies:
         found.append(f"{where}: any pod in the cluster can reach it (no NetworkPolicy)")
     found += shutdown_violations(where, pod, documents)
+    found += forwarded_violations(where, pod, documents)
     return found
 
 
@@ -159,10 +160,16 @@ def shutdown_violations(where: str, pod: dict, documents: list[dict]) -> list[st
                 f"{where}: preStop {pre_stop}s + drain {drain}s do not end before the "
                 f"{grace}s grace period"
             )
-        forwarded = config_value(documents, container, "FORWARDED_ALLOW_IPS")
-        if forwarded is None or "*" in forwarded:
-            found.append(f"{where}: trusts X-Forwarded-* from any address (FORWARDED_ALLOW_IPS)")
     return found
+
+
+def forwarded_violations(where: str, pod: dict, documents: list[dict]) -> list[str]:
+    """Only the ingress controller's addresses may set X-Forwarded-For and -Proto."""
+    return [
+        f"{where}: trusts X-Forwarded-* from any address (FORWARDED_ALLOW_IPS)"
+        for container in pod.get("containers", [])
+        if "*" in (config_value(documents, container, "FORWARDED_ALLOW_IPS") or "*")
+    ]
 
 
 def namespace_violations(documents: list[dict]) -> list[str]:

@@ -170,13 +170,14 @@ def push_and_record(tools: Toolchain, tag: str = "", force: bool = False) -> Pus
     """Push tag (default: the current checkout's image) and record it for `invoke deploy`."""
     settings = tools.settings
     local = tag or current_tag(settings)
-    pushed = push(tools.docker, settings, local, credentials_from_environment(), force)
+    credentials = credentials_from_environment()
+    pushed = push(tools.docker, settings, local, credentials, force)
     record_path = settings.project_dir / settings.deploy.pushed_record
     record(pushed, record_path)
     sbom = record_path.with_suffix(".spdx.json")
     shutil.copyfile(sbom_for(tools, local), sbom)
     print(f"pushed {pushed.repository}:{pushed.tag} as {pushed.by_digest}; its SBOM: {sbom}")
-    api = registry_api(settings, credentials_from_environment())
+    api = registry_api(settings, credentials)
     sbom_tag = api.push_artifact(settings.repository, pushed.digest, sbom.read_bytes(), SPDX)
     print(f"pushed its SBOM beside it: {pushed.repository}:{sbom_tag}")
     return pushed

@@ -32,20 +32,11 @@ def slow_download(url: str, received: list[int], started: threading.Event) -> No
 
 
 def test_sigterm_lets_in_flight_requests_finish(disposable_app):
-    url = disposable_app.url(BIG_FILE_PATH)
-    downloads = [([], threading.Event()) for _ in range(4)]
-    threads = [
-        threading.Thread(target=slow_download, args=(url, received, started))
-        for received, started in downloads
-    ]
-    for thread in threads:
-        thread.start()
-    for _, started in downloads:
-        assert started.wait(10)
+    downloads = start_slow_downloads(disposable_app.url(BIG_FILE_PATH), 4)
     disposable_app.docker.kill(signal="SIGTERM")
-    for thread in threads:
+    for thread, _ in downloads:
         thread.join(30)
-    assert [sum(received) for received, _ in downloads] == [BIG_FILE_BYTES] * 4
+    assert [sum(received) for _, received in downloads] == [BIG_FILE_BYTES] * 4
     disposable_app.docker.wait(timeout=30)
     disposable_app.docker.reload()
     assert disposable_app.docker.attrs["State"]["ExitCode"] == 0

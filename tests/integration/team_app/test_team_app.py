@@ -9,7 +9,8 @@ from http.cookies import SimpleCookie
 import httpx
 import pytest
 
-from lifecycle.harness.stack import PUBLIC_HOST, run_once
+from lifecycle.adapters.engine import run_once
+from lifecycle.harness.stack import PUBLIC_HOST
 
 IMMUTABLE = "max-age=315360000, public, immutable"
 ADMIN_USER, ADMIN_PASSWORD = "chiyo", "a-long-test-password-5d1e"
@@ -66,7 +67,7 @@ def test_a_superuser_made_with_createsuperuser_logs_in(
         images.app,
         ["python", "manage.py", "createsuperuser", "--noinput"],
         env,
-        network,
+        network.name,
     )
     browser = Browser(web)
     token = browser.form_token("/admin/login/")

@@ -9,7 +9,7 @@ import pytest
 
 from lifecycle.errors import LifecycleError
 from lifecycle.steps.bases import Role, local_name, official_name, resolve
-from lifecycle.steps.build import check_imports, remove_if_untagged
+from lifecycle.steps.build import check_imports, import_check_script, remove_if_untagged
 
 # What python:3.11-slim-bookworm's own Dockerfile installs beyond Python, for apps to rely on.
 OFFICIAL_SLIM_EXTRAS = ("ca-certificates", "netbase", "tzdata")
@@ -36,14 +36,15 @@ def image_without(docker_client, images):
         docker_client.images.remove(image_id, force=True)
 
 
-def test_the_import_check_passes_on_the_built_image(docker_client, images):
-    assert check_imports(docker_client, images.app).startswith("imported ")
+def test_the_import_check_passes_on_the_built_image(tools, docker_client, images):
+    script = import_check_script(tools.settings)
+    assert check_imports(docker_client, images.app, script).startswith("imported ")
 
 
-def test_the_import_check_fails_on_a_missing_library(docker_client, image_without):
+def test_the_import_check_fails_on_a_missing_library(tools, docker_client, image_without):
     broken = image_without("/usr/lib/x86_64-linux-gnu/libmariadb.so.3")
     with pytest.raises(LifecycleError, match=r"cannot import MySQLdb.*libmariadb\.so\.3"):
-        check_imports(docker_client, broken)
+        check_imports(docker_client, broken, import_check_script(tools.settings))
 
 
 def packages_in(docker_client, image: str) -> str:

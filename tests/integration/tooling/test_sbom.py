@@ -2,8 +2,8 @@
 
 import json
 
+from lifecycle.adapters.engine import run_once
 from lifecycle.adapters.syft import packages
-from lifecycle.harness.stack import run_once
 from lifecycle.steps.sbom import sbom_for, summary
 
 
