@@ -58,9 +58,12 @@ def integration(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Concurrency benchmark of the built image: a table and build/bench/latency.png."""
+    """Benchmarks of the built image: workers and concurrency, then per core against peer
+    servers; tables and plots in build/bench/ (`-- peers --servers ours daphne` runs one)."""
     install_locked(session)
-    session.run("python", "-m", "lifecycle", "bench", "build/bench")
+    steps = [session.posargs] if session.posargs else [["bench"], ["peers"]]
+    for step in steps:
+        session.run("python", "-m", "lifecycle", step[0], "build/bench", *step[1:])
 
 
 @nox.session

@@ -48,40 +48,45 @@ def addressed_by_ip(request: HttpRequest) -> bool:
     return True
 
 
+LIVENESS_PATH = "/healthz"
+READINESS_PATH = "/readyz"
+PROBE_PATHS = (LIVENESS_PATH, READINESS_PATH)
+
+
+def probe_named(request: HttpRequest) -> str | None:
+    """The probe a request asks for (its path), or None when it is not a probe's request."""
+    if request.path in PROBE_PATHS and addressed_by_ip(request):
+        return request.path
+    return None
+
+
+def liveness_response() -> HttpResponse:
+    return JsonResponse({"status": "ok"})
+
+
+def readiness_response(verdict: Verdict) -> HttpResponse:
+    if verdict.reason:
+        return JsonResponse({"status": "unavailable", "reason": verdict.reason}, status=503)
+    return JsonResponse({"status": "ready"})
+
+
 class HealthCheckMiddleware(DualModeMiddleware):
     """Answer /healthz (the process is alive) and /readyz (the database is usable), to
-    requests that address the pod by IP; others go on to the app (a 404 there)."""
-
-    LIVENESS_PATH = "/healthz"
-    READINESS_PATH = "/readyz"
-
-    def probe(self, request: HttpRequest) -> str | None:
-        if request.path in (self.LIVENESS_PATH, self.READINESS_PATH) and addressed_by_ip(request):
-            return request.path
-        return None
+    requests that address the pod by IP; others go on to the app (a 404 there). Under our
+    ASGI handler these are answered before the chain (django_runtime.handler)."""
 
     def handle_sync(self, request: HttpRequest) -> HttpResponse:
-        probe = self.probe(request)
-        if probe == self.LIVENESS_PATH:
-            return self.liveness()
-        if probe == self.READINESS_PATH:
-            return self.readiness(readiness.check())
+        probe = probe_named(request)
+        if probe == LIVENESS_PATH:
+            return liveness_response()
+        if probe == READINESS_PATH:
+            return readiness_response(readiness.check())
         return self.get_response(request)
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
-        probe = self.probe(request)
-        if probe == self.LIVENESS_PATH:
-            return self.liveness()
-        if probe == self.READINESS_PATH:
-            return self.readiness(await sync_to_async(readiness.check)())
+        probe = probe_named(request)
+        if probe == LIVENESS_PATH:
+            return liveness_response()
+        if probe == READINESS_PATH:
+            return readiness_response(await sync_to_async(readiness.check)())
         return await self.get_response(request)
-
-    @staticmethod
-    def liveness() -> HttpResponse:
-        return JsonResponse({"status": "ok"})
-
-    @staticmethod
-    def readiness(verdict: Verdict) -> HttpResponse:
-        if verdict.reason:
-            return JsonResponse({"status": "unavailable", "reason": verdict.reason}, status=503)
-        return JsonResponse({"status": "ready"})

@@ -15,7 +15,6 @@ DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 20
 
 @dataclass(frozen=True)
 class ServerOptions:
-    application: str
     host: str
     port: int
     workers: int
@@ -23,13 +22,11 @@ class ServerOptions:
 
 
 def server_options() -> ServerOptions:
-    """Read from the environment; the image sets PORT and DJANGO_ASGI_APPLICATION from
-    invoke.yaml (app.port, app.asgi_application)."""
-    from django_runtime.env import env_int, env_required
+    """Read from the environment; the image sets PORT from invoke.yaml (app.port)."""
+    from django_runtime.env import env_int
     from django_runtime.workers import worker_count
 
     return ServerOptions(
-        application=env_required("DJANGO_ASGI_APPLICATION", "module:attribute"),
         host=os.environ.get("HOST", "0.0.0.0"),
         port=env_int("PORT"),
         workers=worker_count(),
@@ -47,12 +44,13 @@ def main() -> None:
     try:
         django.setup()
         options = server_options()
-        import_from_string(options.application)
+        application()
     except (ImproperlyConfigured, ValueError, ImportFromStringError) as error:
         sys.exit(f"configuration error: {error}")
 
     config = uvicorn.Config(
-        options.application,
+        "django_runtime.serve:application",
+        factory=True,  # each worker makes its own
         host=options.host,
         port=options.port,
         workers=options.workers,
@@ -73,6 +71,20 @@ def main() -> None:
     supervisor = RefusingSupervisor(config, sockets=[config.bind_socket()])
     supervisor.run()
     sys.exit(supervisor.exit_code())
+
+
+def application():
+    """What each worker serves: the project's application (DJANGO_ASGI_APPLICATION, which the
+    image sets from invoke.yaml's app.asgi_application), with our
+    handler (django_runtime.handler) in place of a plain Django one; an application that wraps
+    Django's (a router, an error reporter) is served as it is."""
+    from django.core.handlers.asgi import ASGIHandler
+
+    from django_runtime.env import env_required
+    from django_runtime.handler import RuntimeASGIHandler
+
+    project = import_from_string(env_required("DJANGO_ASGI_APPLICATION", "module:attribute"))
+    return RuntimeASGIHandler() if type(project) is ASGIHandler else project
 
 
 class RefusingSupervisor(Multiprocess):

@@ -1,33 +1,40 @@
-"""WhiteNoise as Django middleware that streams files in chunks under ASGI, whatever other
-middleware the project has.
+"""WhiteNoise that streams files in chunks under ASGI, whatever other middleware the project
+has, and the static lane: the same files and headers answered before Django's chain.
 
 WhiteNoise hands Django a synchronous file iterator, which Django's ASGI handler can only
-consume by reading the whole file into memory first. This middleware is async-only, so Django
-gives it an async chain even beside sync-only middleware (it adapts those, not us), and under
-ASGI it swaps in an asynchronous iterator that reads one block at a time in a worker thread,
-never past the length WhiteNoise announced. WhiteNoise itself is used through its public
-surface (the middleware's __call__), so its headers, encodings, 304s, HEAD and Range hold.
+consume by reading the whole file into memory first. Under ASGI this middleware swaps in an
+asynchronous iterator that reads one block at a time in a worker thread, never past the length
+WhiteNoise announced; under WSGI it is WhiteNoise as it is. WhiteNoise itself is used through
+its public surface (the middleware's __call__ and its file index), so its headers, encodings,
+304s, HEAD and Range hold.
 """
 
 import asyncio
 from collections.abc import AsyncIterator
 from typing import BinaryIO
 
-from asgiref.sync import markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.core.handlers.asgi import ASGIRequest
+from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
+
+from django_runtime.dual_mode import DualModeMiddleware
 
 CHUNK_SIZE = 64 * 1024
 
 
 async def read_in_chunks(
-    file: BinaryIO, length: int, chunk_size: int = CHUNK_SIZE
+    file: BinaryIO, length: int, chunk_size: int = CHUNK_SIZE, first: bytes = b""
 ) -> AsyncIterator[bytes]:
-    """Yield up to length bytes of a file, chunk by chunk, without blocking the event loop; a
-    file that grows meanwhile is not sent past the Content-Length already announced."""
-    left = length
+    """Yield `first` (already read), then the rest of up to length bytes of a file, chunk by
+    chunk, without blocking the event loop; a file that grows meanwhile is not sent past the
+    Content-Length already announced."""
+    if first:
+        yield first
+    left = length - len(first)
     while left > 0 and (chunk := await asyncio.to_thread(file.read, min(chunk_size, left))):
         left -= len(chunk)
         yield chunk
@@ -44,23 +51,82 @@ def not_a_static_file(request: HttpRequest) -> None:
     return None
 
 
-class StreamingWhiteNoiseMiddleware:
-    sync_capable = False
-    async_capable = True
+def project_whitenoise() -> WhiteNoiseMiddleware:
+    """WhiteNoise for the project's settings; it indexes the static files when made."""
+    return WhiteNoiseMiddleware(not_a_static_file, settings)
 
-    def __init__(self, get_response, settings=settings) -> None:
-        self.get_response = get_response
-        self.whitenoise = WhiteNoiseMiddleware(not_a_static_file, settings)
-        markcoroutinefunction(self)
 
-    async def __call__(self, request: HttpRequest) -> HttpResponse:
+def may_serve(whitenoise: WhiteNoiseMiddleware, path: str) -> bool:
+    """Whether WhiteNoise may serve this path, answered from its index without touching the
+    disk (with autorefresh, development's, any path may be a new file)."""
+    return whitenoise.autorefresh or path in whitenoise.files
+
+
+def stream_under_asgi(request: HttpRequest, response: HttpResponse, first: bytes = b"") -> None:
+    """Give a WhiteNoise response to an ASGI request an asynchronous body, read in chunks
+    after `first`. HEAD and 304 responses carry no file; they still need an (empty) body."""
+    if not isinstance(request, ASGIRequest):
+        return
+    file = response.file_to_stream
+    length = int(response.get("Content-Length", 0))
+    response.streaming_content = read_in_chunks(file, length, first=first) if file else no_chunks()
+
+
+class StreamingWhiteNoiseMiddleware(DualModeMiddleware):
+    def __init__(self, get_response) -> None:
+        super().__init__(get_response)
+        self.whitenoise = project_whitenoise()
+
+    def handle_sync(self, request: HttpRequest) -> HttpResponse:
+        response = self.whitenoise(request)
+        if response is None:
+            return self.get_response(request)
+        stream_under_asgi(request, response)
+        return response
+
+    async def handle_async(self, request: HttpRequest) -> HttpResponse:
+        if not may_serve(self.whitenoise, request.path_info):
+            return await self.get_response(request)
         response = await sync_to_async(self.whitenoise, thread_sensitive=False)(request)
         if response is None:
             return await self.get_response(request)
-        if isinstance(request, ASGIRequest):
-            # HEAD and 304 responses carry no file; they still need an async (empty) body.
-            # A replaced file stays registered for closing with the response.
-            file = response.file_to_stream
-            length = int(response.get("Content-Length", 0))
-            response.streaming_content = read_in_chunks(file, length) if file else no_chunks()
+        stream_under_asgi(request, response)
+        return response
+
+
+class StaticLane:
+    """Static files answered before Django's chain, as the chain answers them: what
+    SecurityMiddleware does (HTTPS redirect, its headers) around WhiteNoise's response. Only
+    for projects whose chain has nothing else ahead of WhiteNoise (see `serves`)."""
+
+    def __init__(self) -> None:
+        self.whitenoise = project_whitenoise()
+        # Django's own conversion of an exception (a bad Host on a redirect) to its response.
+        self.chain = convert_exception_to_response(SecurityMiddleware(self.whitenoise))
+
+    @staticmethod
+    def serves(middleware: list[str]) -> bool:
+        """Whether the chain ahead of WhiteNoise is only the probes, the request log and
+        SecurityMiddleware, so that answering before the chain changes nothing."""
+        from django_runtime.settings import FIRST_MIDDLEWARE, SECURITY_MIDDLEWARE, STATIC_MIDDLEWARE
+
+        if STATIC_MIDDLEWARE not in middleware:
+            return False
+        ahead = middleware[: middleware.index(STATIC_MIDDLEWARE)]
+        return set(ahead) <= {*FIRST_MIDDLEWARE, SECURITY_MIDDLEWARE}
+
+    def wants(self, path: str) -> bool:
+        """A file in WhiteNoise's index (without autorefresh, development's, which would have
+        to look at the disk for every path)."""
+        return not self.whitenoise.autorefresh and path in self.whitenoise.files
+
+    def respond(self, request: ASGIRequest) -> HttpResponse:
+        """The response (a redirect, an error or the file), with the file's first chunk
+        already read: one thread hop serves a small file whole."""
+        response = self.chain(request)
+        if not response.streaming:  # SecurityMiddleware's redirect, or an error
+            return response
+        file = response.file_to_stream
+        first = file.read(min(CHUNK_SIZE, int(response["Content-Length"]))) if file else b""
+        stream_under_asgi(request, response, first)
         return response

@@ -12,6 +12,7 @@ from lifecycle.errors import LifecycleError
 from lifecycle.steps.bench import run_bench
 from lifecycle.steps.deploy import deploy_to
 from lifecycle.steps.manifests import check
+from lifecycle.steps.peer_bench import run_peer_bench
 from lifecycle.toolchain import Toolchain
 
 
@@ -22,6 +23,14 @@ def parser() -> argparse.ArgumentParser:
         "out_dir", type=Path
     )
     steps.add_parser("bench", help="the concurrency benchmark").add_argument("out_dir", type=Path)
+    peers = steps.add_parser("peers", help="per-core throughput against peer servers")
+    peers.add_argument("out_dir", type=Path)
+    peers.add_argument("--seconds", type=int, default=10, help="measured per row and server")
+    peers.add_argument("--servers", nargs="*", help="only these (default: all)")
+    peers.add_argument(
+        "--profile-seconds", type=int, default=10, help="py-spy on ours per row (0: none)"
+    )
+    peers.add_argument("--image", help="an app image built before (default: this checkout's)")
     steps.add_parser("deploy", help="deploy the last pushed image").add_argument("env")
     return parser
 
@@ -33,6 +42,10 @@ def main(argv: list[str]) -> None:
         check(tools, args.out_dir)
     elif args.step == "bench":
         run_bench(tools, args.out_dir)
+    elif args.step == "peers":
+        run_peer_bench(
+            tools, args.out_dir, args.seconds, args.servers, args.profile_seconds, args.image
+        )
     else:
         deploy_to(tools, args.env)
 

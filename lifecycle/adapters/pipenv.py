@@ -44,3 +44,24 @@ def locked_requirements(project_dir: Path, only: set[str] | None = None) -> str:
         found = {normalise(REQUIREMENT_NAME.match(line).group(1)) for line in lines}
         raise LookupError(f"not in Pipfile.lock: {', '.join(sorted(wanted - found))}")
     return "\n".join(lines) + "\n"
+
+
+def requirement_name(line: str) -> str | None:
+    match = REQUIREMENT_NAME.match(line)
+    return normalise(match.group(1)) if match and not line.startswith("-") else None
+
+
+def category_requirements_beside_app(project_dir: Path, category: str, app_dir: Path) -> str:
+    """A Pipfile category's locked requirements, less the packages the app's own lock (in
+    app_dir) pins: what to install beside the app without replacing any of its own."""
+    default = run(["pipenv", "requirements", "--hash"], cwd=app_dir, stream=False)
+    app_names = {requirement_name(line) for line in default.splitlines()} - {None}
+    text = run(
+        ["pipenv", "requirements", "--categories", category, "--hash"],
+        cwd=project_dir,
+        stream=False,
+    )
+    lines = [line for line in text.splitlines() if requirement_name(line) not in app_names | {None}]
+    if not lines:
+        raise LifecycleError(f"Pipfile.lock has no [{category}] packages: run `pipenv lock`")
+    return "\n".join(lines) + "\n"

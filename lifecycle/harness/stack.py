@@ -98,11 +98,18 @@ class Database:
 
 
 @contextmanager
-def mysql_server(image: str, network: Network) -> Iterator[Database]:
-    """A MySQL-compatible server reachable as `db` on the network; ready when it logs so."""
+def mysql_server(image: str, network: Network, cpuset: str | None = None) -> Iterator[Database]:
+    """A MySQL-compatible server reachable as `db` on the network; ready when it logs so;
+    cpuset, the cores it may use (all when None)."""
     root_password, password = secrets.token_hex(12), secrets.token_hex(12)
+    limits = {"cpuset_cpus": cpuset} if cpuset else {}
     container = MySqlContainer(
-        image, username=DB_USER, password=password, root_password=root_password, dbname=DB_NAME
+        image,
+        username=DB_USER,
+        password=password,
+        root_password=root_password,
+        dbname=DB_NAME,
+        **limits,
     )
     container.with_network(network).with_network_aliases(DB_ALIAS)
     with container:
@@ -185,13 +192,13 @@ def worker_pids(server: AppServer) -> list[int]:
     return spawned or [1]
 
 
-def readiness(port: int, timeout_seconds: float) -> CompositeWaitStrategy:
-    """uvicorn is listening (failing at once if the container exits first), then /readyz is 200."""
-    return CompositeWaitStrategy(
-        LogMessageWaitStrategy("Uvicorn running on"),
-        # As the kubelet asks: by the pod's address (probes answer no host name).
-        HttpWaitStrategy(port, "/readyz").with_header("Host", "127.0.0.1").for_status_code(200),
-    ).with_startup_timeout(timeout_seconds)
+def readiness(port: int, timeout_seconds: float, log_line: str | None) -> CompositeWaitStrategy:
+    """The server logs log_line when listening (failing at once if the container exits first),
+    then /readyz is 200."""
+    # As the kubelet asks: by the pod's address (probes answer no host name).
+    ready = HttpWaitStrategy(port, "/readyz").with_header("Host", "127.0.0.1").for_status_code(200)
+    strategies = [LogMessageWaitStrategy(log_line), ready] if log_line else [ready]
+    return CompositeWaitStrategy(*strategies).with_startup_timeout(timeout_seconds)
 
 
 @contextmanager
@@ -203,11 +210,17 @@ def app_server(
     big_static: tuple[Path, str] | None = None,
     host_port: int | None = None,
     alias: str | None = None,
+    command: list[str] | None = None,
+    run_options: dict[str, object] | None = None,
 ) -> Iterator[AppServer]:
     """The app image as production runs it: nobody, read-only root, /tmp as tmpfs; its port
     published on host_port, or on a free port when None; big_static is a folder to mount in
-    the image's STATIC_ROOT (the host folder and that root); alias, its name on the network."""
-    container = DockerContainer(image, read_only=True)
+    the image's STATIC_ROOT (the host folder and that root); alias, its name on the network;
+    command, another server than the image's, and run_options, docker's (cpuset_cpus, cap_add),
+    for benchmarks."""
+    container = DockerContainer(image, read_only=True, **(run_options or {}))
+    if command is not None:
+        container.with_command(command)
     container.with_tmpfs_mount("/tmp", "size=64m").with_network(network)
     if alias is not None:
         container.with_network_aliases(alias)
@@ -220,7 +233,8 @@ def app_server(
     if big_static is not None:
         folder, root = big_static
         container.with_volume_mapping(str(folder.resolve()), f"{root}/{BIG_STATIC_FOLDER}", "ro")
-    container.waiting_for(readiness(port, timeout_seconds=90))
+    log_line = None if command else "Uvicorn running on"
+    container.waiting_for(readiness(port, timeout_seconds=90, log_line=log_line))
     try:
         container.start()
     except (TimeoutError, RuntimeError) as error:
@@ -262,10 +276,15 @@ class MigratedDatabase:
 
 @contextmanager
 def migrated_database(
-    client: docker.DockerClient, app_image: str, mysql_image: str, extra_env: dict[str, str]
+    client: docker.DockerClient,
+    app_image: str,
+    mysql_image: str,
+    extra_env: dict[str, str],
+    cpuset: str | None = None,
 ) -> Iterator[MigratedDatabase]:
-    """A network of its own with MySQL on it, migrated by a one-off app container."""
-    with Network() as network, mysql_server(mysql_image, network) as database:
+    """A network of its own with MySQL on it (on the cores cpuset names, or any), migrated by a
+    one-off app container."""
+    with Network() as network, mysql_server(mysql_image, network, cpuset) as database:
         env = app_environment(database, extra_env)
         run_migrations(client, app_image, network, env)
         yield MigratedDatabase(network, database, env)

@@ -80,6 +80,13 @@ def warn_about_local_bases(resolved: list[ResolvedImage]) -> None:
         )
 
 
+def build_secrets(settings: Settings) -> dict[str, Path]:
+    """The CA bundle for pip behind a TLS proxy, when there is one: a secret, never a layer."""
+    if settings.ca_bundle is not None and settings.ca_bundle.is_file():
+        return {CA_BUNDLE_SECRET_ID: settings.ca_bundle}
+    return {}
+
+
 def build_request(
     settings: Settings,
     context: Path,
@@ -88,9 +95,6 @@ def build_request(
     runtime_image: str,
     base: dict[str, str],
 ) -> BuildRequest:
-    secrets = {}
-    if settings.ca_bundle is not None and settings.ca_bundle.is_file():
-        secrets[CA_BUNDLE_SECRET_ID] = settings.ca_bundle
     created = datetime.datetime.now(datetime.UTC)
     return BuildRequest(
         context=context,
@@ -101,7 +105,7 @@ def build_request(
             **oci_labels(settings.repository, revision, created, source_url(settings.project_dir)),
             **base,
         },
-        secrets=secrets,
+        secrets=build_secrets(settings),
     )
 
 

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.asgi import get_asgi_application
 from django.core.management import call_command
 
+from django_runtime import handler
+
 BIG_FILE_NAME = "downloads/big.bin"
 BIG_FILE_SIZE = 1_000_000
 
@@ -36,23 +38,31 @@ class AsgiResponse:
 class AsgiClient:
     """Drives the real ASGI application in-process and keeps every body chunk it sends."""
 
-    def __init__(self) -> None:
-        self.application = get_asgi_application()
+    def __init__(self, make_application=get_asgi_application) -> None:
+        self.application = make_application()
 
-    def request(self, path: str, method: str = "GET", headers: dict[str, str] | None = None):
-        return asyncio.run(self._request(path, method, headers or {}))
+    def request(
+        self,
+        path: str,
+        method: str = "GET",
+        headers: dict[str, str] | None = None,
+        scheme: str = "https",
+    ) -> AsgiResponse:
+        return asyncio.run(self._request(path, method, headers or {}, scheme))
 
-    async def _request(self, path: str, method: str, headers: dict[str, str]) -> AsgiResponse:
+    async def _request(
+        self, path: str, method: str, headers: dict[str, str], scheme: str
+    ) -> AsgiResponse:
         all_headers = {"host": "testserver", **{k.lower(): v for k, v in headers.items()}}
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
             "method": method,
-            "scheme": "https",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
+            "scheme": scheme,
+            "path": path.partition("?")[0],
+            "raw_path": path.partition("?")[0].encode(),
+            "query_string": path.partition("?")[2].encode(),
             "root_path": "",
             "headers": [(k.encode(), v.encode()) for k, v in all_headers.items()],
             "client": ("127.0.0.1", 50000),
@@ -74,6 +84,16 @@ class AsgiClient:
         return response
 
 
+# What the ASGI tests run against: Django's handler, and ours with its lanes before the chain
+# (what the image serves); each must behave the same.
+HANDLERS = {"django": get_asgi_application, "runtime": handler.get_asgi_application}
+
+
+@pytest.fixture(params=list(HANDLERS))
+def make_asgi_client(request, collected_static):
+    return lambda: AsgiClient(HANDLERS[request.param])
+
+
 @pytest.fixture
-def asgi_client(collected_static) -> AsgiClient:
-    return AsgiClient()
+def asgi_client(make_asgi_client) -> AsgiClient:
+    return make_asgi_client()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.templatetags.static import static
 
 from django_runtime.static_streaming import CHUNK_SIZE
-from tests.unit.conftest import BIG_FILE_NAME, BIG_FILE_SIZE, AsgiClient
+from tests.unit.conftest import BIG_FILE_NAME, BIG_FILE_SIZE
 
 SEVEN_DAYS = "max-age=604800, public"
 IMMUTABLE = "max-age=315360000, public, immutable"
@@ -31,16 +31,16 @@ def test_large_static_file_streams_in_chunks_without_sync_iterator_warning(asgi_
     assert_streamed_in_chunks(asgi_client)
 
 
-def test_static_files_still_stream_beside_a_sync_only_middleware(collected_static, settings):
+def test_static_files_still_stream_beside_a_sync_only_middleware(make_asgi_client, settings):
     # Django builds a chain with a sync-only middleware in sync mode wherever it can.
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.unit.sync_only.SyncOnlyMiddleware"]
-    assert_streamed_in_chunks(AsgiClient())
+    assert_streamed_in_chunks(make_asgi_client())
 
 
-def test_static_file_that_grows_is_sent_at_its_announced_length(collected_static, asgi_client):
+def test_static_file_that_grows_is_sent_at_its_announced_length(make_asgi_client):
     grown = settings.STATIC_ROOT / "downloads" / "growing.txt"
     grown.write_bytes(b"a" * 100_000)
-    client = AsgiClient()  # WhiteNoise indexes the file at its size now
+    client = make_asgi_client()  # WhiteNoise indexes the file at its size now
     with grown.open("ab") as more:
         more.write(b"b" * 50_000)
     response = client.request("/static/downloads/growing.txt")

@@ -1,0 +1,168 @@
+"""Django's ASGI handler with fast lanes, for the CPU a request costs per core.
+
+Django's own handler crosses into a worker thread for the request signals, for each
+sync-only method of each middleware (MiddlewareMixin's process_request and process_response)
+and for a sync view: a dozen thread hops for an ordinary page. This one keeps Django's
+behaviour and takes three lanes:
+
+- probes (/healthz, /readyz by the pod's address) are answered before the chain;
+- static files that WhiteNoise indexed are answered before the chain with what the chain
+  would add (SecurityMiddleware's redirect and headers), when nothing else stands ahead of
+  WhiteNoise, streamed in chunks;
+- a request whose view is sync runs Django's sync chain (as under WSGI) in one thread hop,
+  signals included; an async view gets Django's async chain, on the event loop.
+"""
+
+import asyncio
+import io
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+
+from asgiref.sync import iscoroutinefunction, sync_to_async
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.db import close_old_connections
+from django.http import FileResponse, HttpResponse
+from django.urls import Resolver404, get_resolver, set_script_prefix
+
+from django_runtime.env import env_int
+from django_runtime.middleware import (
+    LIVENESS_PATH,
+    PROBE_PATHS,
+    RequestLogMiddleware,
+    liveness_response,
+    probe_named,
+    readiness_response,
+)
+from django_runtime.readiness import readiness
+from django_runtime.static_streaming import StaticLane
+
+# Sync requests one worker process runs at once: each waits for its database or service in a
+# thread of its own (and holds at most one database connection).
+DEFAULT_SYNC_THREADS = 200
+
+
+class RuntimeASGIHandler(ASGIHandler):
+    def __init__(self, sync_threads: int | None = None) -> None:
+        super().__init__()  # the async chain, for async views
+        self.sync_handler = BaseHandler()
+        self.sync_handler.load_middleware(is_async=False)
+        self.static = StaticLane() if StaticLane.serves(settings.MIDDLEWARE) else None
+        # Threads kept for sync requests: Django makes (and joins) a thread per request. An
+        # idle one is reused, a new one made only when all are busy, up to the limit.
+        self.sync_pool = ThreadPoolExecutor(
+            max_workers=sync_threads or env_int("SYNC_THREADS", DEFAULT_SYNC_THREADS),
+            thread_name_prefix="django-sync",
+        )
+        self.respond_in_pool = sync_to_async(
+            self.respond_in_thread, thread_sensitive=False, executor=self.sync_pool
+        )
+
+    async def handle(self, scope, receive, send) -> None:
+        if self.before_chain(scope["path"]) and await self.answer_before_chain(
+            scope, receive, send
+        ):
+            return
+        if self.view_is_async(scope):
+            await super().handle(scope, receive, send)
+        else:
+            await self.handle_in_one_hop(scope, receive, send)
+
+    def before_chain(self, path: str) -> bool:
+        return path in PROBE_PATHS or (self.static is not None and self.static.wants(path))
+
+    async def answer_before_chain(self, scope, receive, send) -> bool:
+        """Answer a probe or a static file; False when the request is neither after all (a
+        probe's path under a host name goes to the app, which has no such page)."""
+        started = time.perf_counter()
+        request = self.request_class(scope, io.BytesIO())
+        probe = probe_named(request) if request.path in PROBE_PATHS else None
+        if request.path in PROBE_PATHS and probe is None:
+            return False
+        try:
+            (await self.read_body(receive)).close()  # read, so that a disconnect is seen
+        except RequestAborted:
+            return True
+        if probe == LIVENESS_PATH:
+            response = liveness_response()
+        elif probe is not None:
+            response = readiness_response(await sync_to_async(readiness.check)())
+        else:
+            response = await sync_to_async(self.static.respond, thread_sensitive=False)(request)
+        try:
+            await self.send_until_disconnect(response, send, receive)
+        finally:
+            if getattr(response, "file_to_stream", None) is not None:
+                # Closed here, not by response.close(), which would fire request_finished for
+                # a request that never sent request_started (as WhiteNoise's WSGI mode).
+                response.file_to_stream.close()
+        RequestLogMiddleware.log(request, response, started)
+        return True
+
+    def view_is_async(self, scope) -> bool:
+        """Whether the URL's view is a coroutine function (a 404 is rendered in sync code)."""
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        path_info = path[len(root) :] if root and path.startswith(root) else path
+        try:
+            match = get_resolver().resolve(path_info)
+        except Resolver404:
+            return False
+        return iscoroutinefunction(match.func)
+
+    async def handle_in_one_hop(self, scope, receive, send) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        response = await self.respond_in_pool(scope, body_file)
+        try:
+            await self.send_until_disconnect(response, send, receive)
+        finally:
+            if response.streaming:
+                await sync_to_async(response.close, thread_sensitive=True)()
+            body_file.close()
+
+    def respond_in_thread(self, scope, body_file) -> HttpResponse:
+        """What Django's WSGI handler does for a request: request_started, the sync chain,
+        and (for a body already in memory) close with request_finished. A streamed body is
+        read, and closed, in the request's own thread as Django's handler does; this pool
+        thread's database connections are closed now, as request_finished would."""
+        set_script_prefix(get_script_prefix(scope))
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.sync_handler.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if response.streaming:
+            close_old_connections()
+        else:
+            response.close()
+        return response
+
+    async def send_until_disconnect(self, response: HttpResponse, send, receive) -> None:
+        """Send the response; a streamed one stops when the client goes, as Django's does."""
+        if not response.streaming:
+            await self.send_response(response, send)
+            return
+        sending = asyncio.ensure_future(self.send_response(response, send))
+        listening = asyncio.ensure_future(self.listen_for_disconnect(receive))
+        await asyncio.wait((sending, listening), return_when=asyncio.FIRST_COMPLETED)
+        for task in (listening, sending):
+            task.cancel()
+            with suppress(asyncio.CancelledError, RequestAborted):
+                await task
+
+
+def get_asgi_application() -> RuntimeASGIHandler:
+    """As django.core.asgi.get_asgi_application, with the fast lanes."""
+    import django
+
+    django.setup(set_prefix=False)
+    return RuntimeASGIHandler()

@@ -1,0 +1,269 @@
+"""Per-core throughput of the built image against peer servers running the same app: each server
+on one core, wrk on another with MySQL, a warm-up, then requests per second, p50, p99 and errors
+for each row; a table (peers.txt), a plot (peers.png) and, for ours, where the CPU went
+(profile-*.txt, py-spy's samples summed per function) under the output folder.
+"""
+
+import dataclasses
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+from lifecycle.adapters.engine import run_once
+from lifecycle.errors import LifecycleError
+from lifecycle.harness import profile
+from lifecycle.harness.stack import (
+    INGRESS_HEADERS,
+    AppServer,
+    app_server,
+    migrated_database,
+    use_ryuk_only_if_available,
+)
+from lifecycle.harness.wrk import Load, sustained_load
+from lifecycle.steps.bench_image import build_bench_image
+from lifecycle.steps.images import stack_images
+from lifecycle.tables import render_table
+from lifecycle.toolchain import Toolchain
+
+SERVER_CPU = "0"
+LOAD_CPU = "1"  # wrk and MySQL share the other core
+OURS = "ours"
+WSGI_APPLICATION = "django.core.wsgi:get_wsgi_application"
+# The hashed name of a CSS file the app collected, as its pages link it.
+FIND_HASHED_CSS = """
+import django; django.setup()
+from django.contrib.staticfiles.storage import staticfiles_storage as storage
+names = sorted(name for name in storage.hashed_files if name.endswith('.css'))
+print(storage.url(names[0]) if names else '')
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    path: str  # "{css}" stands for the hashed CSS file
+    connections: int
+    headers: dict[str, str]
+
+
+# The kubelet names the pod by its address; wrk's Host is the container's IP, as a probe's is.
+ROWS = (
+    Row("DB page /", "/", 16, INGRESS_HEADERS),
+    Row("hashed CSS", "{css}", 16, INGRESS_HEADERS),
+    Row("/healthz", "/healthz", 16, {}),
+    Row("sync view waiting 100 ms", "/demo/sleep?ms=100", 64, INGRESS_HEADERS),
+    Row("async view waiting 100 ms", "/demo/async-sleep?ms=100", 256, INGRESS_HEADERS),
+)
+
+
+def server_commands(asgi_application: str, port: int) -> dict[str, list[str] | None]:
+    """Each server's command in the bench image (None: the image's own); access logs off, as
+    ours (the app's request log, the same for all, is its log)."""
+    bind = ["--host", "0.0.0.0", "--port", str(port)]
+    return {
+        OURS: None,
+        "uvicorn --workers 4": [
+            *["python", "-m", "uvicorn", asgi_application, "--workers", "4", *bind],
+            "--no-access-log",
+        ],
+        "daphne": ["python", "-m", "daphne", "-b", "0.0.0.0", "-p", str(port), asgi_application],
+        "gunicorn gthread 1x16": [
+            *["python", "-m", "gunicorn", "-k", "gthread", "--workers", "1", "--threads", "16"],
+            *["--bind", f"0.0.0.0:{port}", f"{WSGI_APPLICATION}()"],
+        ],
+        "granian ASGI": [
+            *["python", "-m", "granian", "--interface", "asgi", "--workers", "1", *bind],
+            asgi_application,
+        ],
+        "granian WSGI": [
+            *["python", "-m", "granian", "--interface", "wsgi", "--workers", "1", *bind],
+            *["--factory", WSGI_APPLICATION],
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class Result:
+    row: str
+    server: str
+    load: Load
+
+
+def cpu_model() -> str:
+    text = Path("/proc/cpuinfo").read_text()
+    models = re.findall(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return f"{models[0] if models else 'unknown CPU'}, {len(models)} cores"
+
+
+def container_address(server: AppServer) -> str:
+    """The server's address on its network, reached from here without docker's port proxy
+    (a process of its own that would compete for the cores)."""
+    container = server.docker
+    container.reload()
+    networks = container.attrs["NetworkSettings"]["Networks"]
+    return next(network["IPAddress"] for network in networks.values() if network["IPAddress"])
+
+
+def measure(base_url: str, paths: dict[str, str], seconds: int, server: str) -> list[Result]:
+    results = []
+    for row in ROWS:
+        url = base_url + paths[row.name]
+        sustained_load(url, row.connections, 3, LOAD_CPU, row.headers)  # warm-up
+        load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
+        print(
+            f"  {server:<22} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
+            f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  errors {load.errors}",
+            flush=True,
+        )
+        results.append(Result(row.name, server, load))
+    return results
+
+
+def profile_ours(
+    server: AppServer, base_url: str, paths: dict[str, str], seconds: int, out_dir: Path
+) -> None:
+    """Sample ours (PID 1: one worker serves from the main process) under each row's load."""
+    for row in ROWS:
+        url = base_url + paths[row.name]
+        with background_load(url, row, seconds + 2):
+            found = profile.record(server.docker, 1, seconds)
+        slug = re.sub(r"[^a-z0-9]+", "-", row.name.lower()).strip("-")
+        report = "\n\n".join(
+            [
+                f"{row.name}: {found.samples} samples",
+                render_table(("own %", "function"), [(p, n) for n, p in found.top(found.own, 15)]),
+                render_table(
+                    ("inclusive %", "function"),
+                    [(p, n) for n, p in found.top(found.inclusive, 25)],
+                ),
+            ]
+        )
+        (out_dir / f"profile-{slug}.txt").write_text(report + "\n")
+        (out_dir / f"profile-{slug}.raw").write_text(found.raw)
+        print(report, flush=True)
+
+
+@contextmanager
+def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
+    thread = threading.Thread(
+        target=sustained_load, args=(url, row.connections, seconds, LOAD_CPU, row.headers)
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def summary(results: list[Result]) -> str:
+    """Each row: ours against the best peer, in throughput and in p99."""
+    lines = []
+    for row in ROWS:
+        by_server = {r.server: r.load for r in results if r.row == row.name}
+        ours = by_server.get(OURS)
+        peers = {name: load for name, load in by_server.items() if name != OURS}
+        if ours is None or not peers:
+            continue
+        best_name, best = max(peers.items(), key=lambda item: item[1].requests_per_second)
+        best_p99 = min(load.p99_ms for load in peers.values())
+        lines.append(
+            (
+                row.name,
+                round(ours.requests_per_second),
+                f"{best_name}",
+                round(best.requests_per_second),
+                round(ours.requests_per_second / best.requests_per_second, 2),
+                round(ours.p99_ms / best_p99, 2),
+            )
+        )
+    headers = ("row", "ours req/s", "best peer", "its req/s", "ours / best", "p99 / best p99")
+    return render_table(headers, lines)
+
+
+def details(results: list[Result]) -> str:
+    rows = [
+        (
+            r.row,
+            r.server,
+            round(r.load.requests_per_second),
+            round(r.load.p50_ms, 1),
+            round(r.load.p99_ms, 1),
+            r.load.errors,
+        )
+        for r in results
+    ]
+    return render_table(("row", "server", "req/s", "p50 ms", "p99 ms", "errors"), rows)
+
+
+def plot(results: list[Result], servers: list[str], out: Path, title: str) -> None:
+    figure, axes = plt.subplots(1, len(ROWS), figsize=(4 * len(ROWS), 5), constrained_layout=True)
+    for axis, row in zip(axes, ROWS, strict=True):
+        loads = {r.server: r.load for r in results if r.row == row.name}
+        names = [s for s in servers if s in loads]
+        colours = ["tab:red" if name == OURS else "tab:gray" for name in names]
+        axis.bar(names, [loads[n].requests_per_second for n in names], color=colours)
+        axis.set_title(f"{row.name}\n{row.connections} connections")
+        axis.set_ylabel("requests per second")
+        axis.tick_params(axis="x", labelrotation=60)
+        axis.grid(True, axis="y", alpha=0.3)
+    figure.suptitle(title)
+    figure.savefig(out, dpi=100)
+
+
+def run_peer_bench(
+    tools: Toolchain,
+    out_dir: Path,
+    seconds: int = 10,
+    only: list[str] | None = None,
+    profile_seconds: int = 0,
+    app_image: str | None = None,
+) -> None:
+    """Bench the app image built from this checkout, or app_image (one built before, to
+    compare a change with what it replaces)."""
+    client, settings = tools.docker, tools.settings
+    port = settings.app.port
+    images = stack_images(tools)
+    if app_image is not None:
+        images = dataclasses.replace(images, app=app_image)
+    bench_image = build_bench_image(tools, images.app)
+    use_ryuk_only_if_available(client)
+    commands = server_commands(settings.app.asgi_application, port)
+    servers = [name for name in commands if not only or name in only]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    title = f"{images.app}, one core per server ({cpu_model()})"
+    print(title, flush=True)
+    results: list[Result] = []
+    with migrated_database(
+        client, images.app, images.mysql, settings.app.test_environment, cpuset=LOAD_CPU
+    ) as db:
+        css = run_once(client, images.app, ["python", "-c", FIND_HASHED_CSS], db.app_env).strip()
+        if not css:
+            raise LifecycleError("the app collected no CSS file: the hashed CSS row has none")
+        paths = {row.name: row.path.replace("{css}", css) for row in ROWS}
+        for name in servers:
+            options = {"cpuset_cpus": SERVER_CPU, **profile.PTRACE_OPTIONS}
+            with app_server(
+                bench_image,
+                port,
+                db.network,
+                db.app_env,
+                command=commands[name],
+                run_options=options,
+            ) as server:
+                base_url = f"http://{container_address(server)}:{port}"
+                results += measure(base_url, paths, seconds, name)
+                if name == OURS and profile_seconds:
+                    profile_ours(server, base_url, paths, profile_seconds, out_dir)
+    report = "\n\n".join([title, details(results), summary(results)])
+    (out_dir / "peers.txt").write_text(report + "\n")
+    print(report)
+    plot(results, servers, out_dir / "peers.png", title)
+    print(f"table: {out_dir / 'peers.txt'}; plot: {out_dir / 'peers.png'}")

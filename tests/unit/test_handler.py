@@ -1,0 +1,98 @@
+"""Our ASGI handler's lanes answer as Django's handler does, with less of the chain."""
+
+import threading
+
+import pytest
+from django.core.asgi import get_asgi_application
+from django.templatetags.static import static
+
+from django_runtime import handler
+from tests.unit import tripwire
+from tests.unit.conftest import AsgiClient
+
+TRIPWIRE = "tests.unit.tripwire.TripwireMiddleware"
+PROBE_HOST = {"Host": "10.1.2.3"}
+
+
+def same_answer(path: str, **request) -> tuple:
+    """The answer of Django's handler and of ours to the same request."""
+    answers = []
+    for make in (get_asgi_application, handler.get_asgi_application):
+        response = AsgiClient(make).request(path, **request)
+        answers.append((response.status, response.headers, response.body))
+    return tuple(answers)
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        {},
+        {"method": "HEAD"},
+        {"headers": {"Accept-Encoding": "br, gzip"}},
+        {"headers": {"Range": "bytes=10-19"}},
+        {"scheme": "http"},  # SecurityMiddleware's HTTPS redirect
+        {"scheme": "http", "headers": {"Host": "evil.example"}},  # a bad Host on that redirect
+        {"method": "POST"},
+    ],
+    ids=["get", "head", "encoded", "range", "redirect", "bad-host-redirect", "post"],
+)
+def test_static_lane_answers_as_the_chain(collected_static, request_):
+    django_answer, ours = same_answer(static("service/site.css"), **request_)
+    assert ours == django_answer
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_as_the_chain(collected_static, path):
+    django_answer, ours = same_answer(path, headers=PROBE_HOST)
+    assert ours == django_answer
+    assert ours[0] in (200, 503)
+
+
+def test_static_lane_keeps_the_security_headers(collected_static):
+    response = AsgiClient(handler.get_asgi_application).request(static("service/site.css"))
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["strict-transport-security"].startswith("max-age=")
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_probes_and_static_files_are_answered_before_the_chain(collected_static, settings):
+    settings.MIDDLEWARE = [TRIPWIRE, *settings.MIDDLEWARE]
+    tripwire.reached.clear()
+    client = AsgiClient(handler.get_asgi_application)
+    assert client.request("/healthz", headers=PROBE_HOST).status == 200
+    assert tripwire.reached == []
+    # A probe's path by host name is the app's to answer (it has no such page).
+    assert client.request("/healthz").status == 404
+    assert tripwire.reached == ["/healthz"]
+
+
+def test_static_files_go_through_the_chain_when_a_middleware_stands_ahead(
+    collected_static, settings
+):
+    settings.MIDDLEWARE = [TRIPWIRE, *settings.MIDDLEWARE]
+    tripwire.reached.clear()
+    url = static("service/site.css")
+    django_answer, ours = same_answer(url)
+    assert ours == django_answer
+    assert tripwire.reached == [url, url]
+
+
+def test_a_sync_request_runs_its_whole_chain_in_one_thread(collected_static, settings):
+    # First and last in the chain; Django's handler runs the first on the event loop.
+    recorder = "tests.unit.tripwire.ThreadRecorder"
+    settings.MIDDLEWARE = [recorder, *settings.MIDDLEWARE, recorder]
+    tripwire.threads.clear()
+    response = AsgiClient(handler.get_asgi_application).request("/demo/sleep?ms=1")
+    assert response.status == 200
+    assert len(tripwire.threads) == 2
+    assert len(set(tripwire.threads)) == 1
+    assert tripwire.threads[0] != threading.main_thread().ident
+
+
+def test_an_async_view_keeps_the_async_chain_on_the_event_loop(collected_static, settings):
+    settings.MIDDLEWARE = ["tests.unit.tripwire.ThreadRecorder", *settings.MIDDLEWARE]
+    tripwire.threads.clear()
+    response = AsgiClient(handler.get_asgi_application).request("/demo/async-sleep?ms=1")
+    assert response.status == 200
+    assert tripwire.threads == [threading.main_thread().ident]
