@@ -16,7 +16,6 @@ behaviour and takes three lanes:
 import asyncio
 import io
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 
 from asgiref.sync import iscoroutinefunction, sync_to_async
@@ -25,7 +24,6 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.db import close_old_connections
 from django.http import FileResponse, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
@@ -39,34 +37,33 @@ from django_runtime.middleware import (
     readiness_response,
 )
 from django_runtime.readiness import readiness
+from django_runtime.request_threads import RequestThreads
 from django_runtime.static_streaming import StaticLane
 
-# Sync requests one worker process runs at once: each waits for its database or service in a
-# thread of its own (and holds at most one database connection).
-DEFAULT_SYNC_THREADS = 200
+# Idle request threads a worker keeps for the next requests (more are made when needed).
+DEFAULT_REQUEST_THREADS_KEPT = 64
 
 
 class RuntimeASGIHandler(ASGIHandler):
-    def __init__(self, sync_threads: int | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()  # the async chain, for async views
         self.sync_handler = BaseHandler()
         self.sync_handler.load_middleware(is_async=False)
         self.static = StaticLane() if StaticLane.serves(settings.MIDDLEWARE) else None
-        # Threads kept for sync requests: Django makes (and joins) a thread per request. An
-        # idle one is reused, a new one made only when all are busy, up to the limit.
-        self.sync_pool = ThreadPoolExecutor(
-            max_workers=sync_threads or env_int("SYNC_THREADS", DEFAULT_SYNC_THREADS),
-            thread_name_prefix="django-sync",
-        )
-        self.respond_in_pool = sync_to_async(
-            self.respond_in_thread, thread_sensitive=False, executor=self.sync_pool
-        )
+        self.threads = RequestThreads(env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT))
 
-    async def handle(self, scope, receive, send) -> None:
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)  # Django's own error
+            return
         if self.before_chain(scope["path"]) and await self.answer_before_chain(
             scope, receive, send
         ):
             return
+        async with self.threads.lent():
+            await self.handle(scope, receive, send)
+
+    async def handle(self, scope, receive, send) -> None:
         if self.view_is_async(scope):
             await super().handle(scope, receive, send)
         else:
@@ -119,19 +116,17 @@ class RuntimeASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        response = await self.respond_in_pool(scope, body_file)
+        response = await sync_to_async(self.respond_in_thread)(scope, body_file)
         try:
             await self.send_until_disconnect(response, send, receive)
         finally:
             if response.streaming:
-                await sync_to_async(response.close, thread_sensitive=True)()
+                await sync_to_async(response.close)()
             body_file.close()
 
     def respond_in_thread(self, scope, body_file) -> HttpResponse:
         """What Django's WSGI handler does for a request: request_started, the sync chain,
-        and (for a body already in memory) close with request_finished. A streamed body is
-        read, and closed, in the request's own thread as Django's handler does; this pool
-        thread's database connections are closed now, as request_finished would."""
+        and (for a body already in memory) close with request_finished."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
@@ -140,9 +135,7 @@ class RuntimeASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
-        if response.streaming:
-            close_old_connections()
-        else:
+        if not response.streaming:
             response.close()
         return response
 

@@ -1,0 +1,34 @@
+"""Threads lent to requests for their thread-sensitive code, kept for the next request.
+
+Django's ASGI handler gives each request a thread of its own for its sync code (asgiref's
+ThreadSensitiveContext), made for the request and joined after it: under load, starting and
+joining threads costs more CPU than the middleware they run. Here a request borrows an idle
+thread (one is made when none is idle) and gives it back: still one thread per request for
+the request's whole life, as Django requires, through asgiref's public ThreadSensitiveContext
+with an executor the caller owns.
+"""
+
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from asgiref.sync import ThreadSensitiveContext
+
+
+class RequestThreads:
+    def __init__(self, keep_idle: int) -> None:
+        self.keep_idle = keep_idle
+        self.idle: list[ThreadPoolExecutor] = []
+
+    @asynccontextmanager
+    async def lent(self) -> AsyncIterator[None]:
+        """Run the block's thread-sensitive calls (sync_to_async's default) in one thread."""
+        thread = self.idle.pop() if self.idle else ThreadPoolExecutor(1, "request")
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                yield
+        finally:
+            if len(self.idle) < self.keep_idle:
+                self.idle.append(thread)
+            else:
+                thread.shutdown(wait=False)
