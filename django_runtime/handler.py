@@ -24,15 +24,15 @@ from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
 from django_runtime.middleware import (
     LIVENESS_PATH,
     PROBE_PATHS,
-    RequestLogMiddleware,
     liveness_response,
+    log_request,
     probe_named,
     readiness_response,
 )
@@ -41,7 +41,15 @@ from django_runtime.request_threads import RequestThreads
 from django_runtime.static_streaming import StaticLane
 
 # Idle request threads a worker keeps for the next requests (more are made when needed).
-DEFAULT_REQUEST_THREADS_KEPT = 64
+DEFAULT_REQUEST_THREADS_KEPT = 256
+
+
+def header(scope, name: bytes) -> str:
+    """A request header's value from the ASGI scope ('' when absent)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return ""
 
 
 class RuntimeASGIHandler(ASGIHandler):
@@ -50,6 +58,7 @@ class RuntimeASGIHandler(ASGIHandler):
         self.sync_handler = BaseHandler()
         self.sync_handler.load_middleware(is_async=False)
         self.static = StaticLane() if StaticLane.serves(settings.MIDDLEWARE) else None
+        self.alive = liveness_response()
         self.threads = RequestThreads(env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT))
 
     async def __call__(self, scope, receive, send) -> None:
@@ -76,20 +85,20 @@ class RuntimeASGIHandler(ASGIHandler):
         """Answer a probe or a static file; False when the request is neither after all (a
         probe's path under a host name goes to the app, which has no such page)."""
         started = time.perf_counter()
-        request = self.request_class(scope, io.BytesIO())
-        probe = probe_named(request) if request.path in PROBE_PATHS else None
-        if request.path in PROBE_PATHS and probe is None:
+        path = scope["path"]
+        probe = probe_named(path, header(scope, b"host")) if path in PROBE_PATHS else None
+        if path in PROBE_PATHS and probe is None:
             return False
         try:
             (await self.read_body(receive)).close()  # read, so that a disconnect is seen
         except RequestAborted:
             return True
         if probe == LIVENESS_PATH:
-            response = liveness_response()
+            response = self.alive  # the same answer every time
         elif probe is not None:
             response = readiness_response(await sync_to_async(readiness.check)())
         else:
-            response = await sync_to_async(self.static.respond, thread_sensitive=False)(request)
+            response = await self.static_response(self.request_class(scope, io.BytesIO()))
         try:
             await self.send_until_disconnect(response, send, receive)
         finally:
@@ -97,8 +106,17 @@ class RuntimeASGIHandler(ASGIHandler):
                 # Closed here, not by response.close(), which would fire request_finished for
                 # a request that never sent request_started (as WhiteNoise's WSGI mode).
                 response.file_to_stream.close()
-        RequestLogMiddleware.log(request, response, started)
+        log_request(scope["method"], path, response.status_code, started)
         return True
+
+    async def static_response(self, request: HttpRequest) -> HttpResponse:
+        """On the event loop, a file's headers and its first chunk (at most 64 KiB, from the
+        page cache; any more is read in worker threads). A plain-HTTP request that is to be
+        redirected goes to a thread: a bad Host there renders the project's 400 view, which
+        may do anything."""
+        if request.is_secure() or not self.static.redirects_http:
+            return self.static.respond(request)
+        return await sync_to_async(self.static.respond, thread_sensitive=False)(request)
 
     def view_is_async(self, scope) -> bool:
         """Whether the URL's view is a coroutine function (a 404 is rendered in sync code)."""

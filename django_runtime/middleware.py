@@ -1,5 +1,6 @@
 """Middleware for the request log and the health probes; both work in sync and async stacks."""
 
+import functools
 import ipaddress
 import logging
 import time
@@ -30,16 +31,20 @@ class RequestLogMiddleware(DualModeMiddleware):
 
     @staticmethod
     def log(request: HttpRequest, response: HttpResponse, started: float) -> None:
-        duration_ms = (time.perf_counter() - started) * 1000
-        request_log.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms
-        )
+        log_request(request.method, request.path, response.status_code, started)
 
 
-def addressed_by_ip(request: HttpRequest) -> bool:
-    """Whether the request names the pod by its address, as the kubelet's probes do: the
-    public host name never reaches the probes, so the Ingress can route every path."""
-    host = request.META.get("HTTP_HOST", "")
+def log_request(method: str, path: str, status: int, started: float) -> None:
+    """The request log's line: method, path, status and duration."""
+    duration_ms = (time.perf_counter() - started) * 1000
+    request_log.info("%s %s %s %.1fms", method, path, status, duration_ms)
+
+
+@functools.lru_cache(maxsize=256)  # probes come from few addresses; any other name is bounded
+def is_address(host: str) -> bool:
+    """Whether a Host header names an IP address (with or without a port), as the kubelet's
+    probes do: the public host name never reaches the probes, so the Ingress can route every
+    path."""
     address = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
     try:
         ipaddress.ip_address(address)
@@ -53,10 +58,11 @@ READINESS_PATH = "/readyz"
 PROBE_PATHS = (LIVENESS_PATH, READINESS_PATH)
 
 
-def probe_named(request: HttpRequest) -> str | None:
-    """The probe a request asks for (its path), or None when it is not a probe's request."""
-    if request.path in PROBE_PATHS and addressed_by_ip(request):
-        return request.path
+def probe_named(path: str, host: str) -> str | None:
+    """The probe a request (its path and Host header) asks for, or None when it is not a
+    probe's request."""
+    if path in PROBE_PATHS and is_address(host):
+        return path
     return None
 
 
@@ -76,7 +82,7 @@ class HealthCheckMiddleware(DualModeMiddleware):
     ASGI handler these are answered before the chain (django_runtime.handler)."""
 
     def handle_sync(self, request: HttpRequest) -> HttpResponse:
-        probe = probe_named(request)
+        probe = probe_named(request.path, request.META.get("HTTP_HOST", ""))
         if probe == LIVENESS_PATH:
             return liveness_response()
         if probe == READINESS_PATH:
@@ -84,7 +90,7 @@ class HealthCheckMiddleware(DualModeMiddleware):
         return self.get_response(request)
 
     async def handle_async(self, request: HttpRequest) -> HttpResponse:
-        probe = probe_named(request)
+        probe = probe_named(request.path, request.META.get("HTTP_HOST", ""))
         if probe == LIVENESS_PATH:
             return liveness_response()
         if probe == READINESS_PATH:

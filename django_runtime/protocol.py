@@ -74,21 +74,37 @@ def unsent_bytes(transport: asyncio.Transport) -> int:
 
 
 class DrainingTransport:
-    """A transport whose close() waits for its bytes to be sent, then closes."""
+    """A transport whose close() waits for its bytes to be sent, then closes; and whose writes
+    in one turn of the event loop leave together (a response's head and body in one send,
+    where uvicorn makes two)."""
 
     def __init__(self, transport: asyncio.Transport) -> None:
         self._transport = transport
         self._closing: asyncio.Task | None = None
+        self._loop = asyncio.get_running_loop()
+        self._pending: list[bytes] | None = None
 
     def __getattr__(self, name: str):
         return getattr(self._transport, name)
+
+    def write(self, data: bytes) -> None:
+        if self._pending is None:
+            self._pending = []
+            self._loop.call_soon(self._flush)
+        self._pending.append(data)
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def is_closing(self) -> bool:
         return self._closing is not None or self._transport.is_closing()
 
     def close(self) -> None:
+        self._flush()
         if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_task(self._close_when_sent())
+            self._closing = self._loop.create_task(self._close_when_sent())
 
     async def _close_when_sent(self) -> None:
         deadline = time.monotonic() + MOST_DRAIN_SECONDS

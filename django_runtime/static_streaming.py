@@ -101,6 +101,7 @@ class StaticLane:
 
     def __init__(self) -> None:
         self.whitenoise = project_whitenoise()
+        self.redirects_http = settings.SECURE_SSL_REDIRECT
         # Django's own conversion of an exception (a bad Host on a redirect) to its response.
         self.chain = convert_exception_to_response(SecurityMiddleware(self.whitenoise))
 
