@@ -28,6 +28,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
+from django_runtime.loop_middleware import loop_safe_middleware
 from django_runtime.middleware import (
     LIVENESS_PATH,
     PROBE_PATHS,
@@ -60,6 +61,10 @@ class RuntimeASGIHandler(ASGIHandler):
         self.static = StaticLane() if StaticLane.serves(settings.MIDDLEWARE) else None
         self.alive = liveness_response()
         self.threads = RequestThreads(env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT))
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        with loop_safe_middleware():
+            super().load_middleware(is_async)
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":

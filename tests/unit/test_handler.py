@@ -1,12 +1,14 @@
 """Our ASGI handler's lanes answer as Django's handler does, with less of the chain."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
+import asgiref.sync
 import pytest
 from django.core.asgi import get_asgi_application
 from django.templatetags.static import static
 
-from django_runtime import handler
+from django_runtime import handler, request_threads
 from tests.unit import tripwire
 from tests.unit.conftest import AsgiClient
 
@@ -96,3 +98,39 @@ def test_an_async_view_keeps_the_async_chain_on_the_event_loop(collected_static,
     response = AsgiClient(handler.get_asgi_application).request("/demo/async-sleep?ms=1")
     assert response.status == 200
     assert tripwire.threads == [threading.main_thread().ident]
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    submitted = 0
+
+    def submit(self, *args, **kwargs):
+        CountingExecutor.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
+def thread_hops(make_application, path: str, monkeypatch) -> int:
+    monkeypatch.setattr(request_threads, "ThreadPoolExecutor", CountingExecutor)
+    monkeypatch.setattr(asgiref.sync, "ThreadPoolExecutor", CountingExecutor)  # Django's own
+    client = AsgiClient(make_application)
+    CountingExecutor.submitted = 0
+    assert client.request(path).status == 200
+    return CountingExecutor.submitted
+
+
+def test_an_async_view_takes_only_the_signals_hops(collected_static, monkeypatch):
+    path = "/demo/async-sleep?ms=1"
+    # Django's: request_started, close (request_finished), and each sync middleware hook.
+    assert thread_hops(get_asgi_application, path, monkeypatch) >= 8
+    assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 2
+
+
+def test_an_async_view_answers_as_under_django(collected_static):
+    django_answer, ours = same_answer("/demo/async-sleep?ms=1")
+    assert ours == django_answer
+
+
+def test_the_project_middleware_setting_is_untouched(collected_static, settings):
+    before = list(settings.MIDDLEWARE)
+    handler.get_asgi_application()
+    assert before == settings.MIDDLEWARE
+    assert "django.middleware.security.SecurityMiddleware" in settings.MIDDLEWARE
