@@ -53,6 +53,14 @@ def header(scope, name: bytes) -> str:
     return ""
 
 
+def start_message(response: HttpResponse) -> dict:
+    """The http.response.start message for a response, as Django's handler makes it."""
+    headers = [(name.encode("ascii"), value.encode("latin1")) for name, value in response.items()]
+    for cookie in response.cookies.values():
+        headers.append((b"Set-Cookie", cookie.output(header="").encode("ascii").strip()))
+    return {"type": "http.response.start", "status": response.status_code, "headers": headers}
+
+
 class RuntimeASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()  # the async chain, for async views
@@ -98,14 +106,20 @@ class RuntimeASGIHandler(ASGIHandler):
             (await self.read_body(receive)).close()  # read, so that a disconnect is seen
         except RequestAborted:
             return True
+        whole = None  # a static file's body when read whole
         if probe == LIVENESS_PATH:
             response = self.alive  # the same answer every time
         elif probe is not None:
             response = readiness_response(await sync_to_async(readiness.check)())
         else:
-            response = await self.static_response(self.request_class(scope, io.BytesIO()))
+            request = self.request_class(scope, io.BytesIO())
+            response, whole = await self.static_response(request)
         try:
-            await self.send_until_disconnect(response, send, receive)
+            if whole is None:
+                await self.send_until_disconnect(response, send, receive)
+            else:
+                await send(start_message(response))
+                await send({"type": "http.response.body", "body": whole})
         finally:
             if getattr(response, "file_to_stream", None) is not None:
                 # Closed here, not by response.close(), which would fire request_finished for
@@ -114,7 +128,7 @@ class RuntimeASGIHandler(ASGIHandler):
         log_request(scope["method"], path, response.status_code, started)
         return True
 
-    async def static_response(self, request: HttpRequest) -> HttpResponse:
+    async def static_response(self, request: HttpRequest) -> tuple[HttpResponse, bytes | None]:
         """On the event loop, a file's headers and its first chunk (at most 64 KiB, from the
         page cache; any more is read in worker threads). A plain-HTTP request that is to be
         redirected goes to a thread: a bad Host there renders the project's 400 view, which

@@ -121,13 +121,17 @@ class StaticLane:
         to look at the disk for every path)."""
         return not self.whitenoise.autorefresh and path in self.whitenoise.files
 
-    def respond(self, request: ASGIRequest) -> HttpResponse:
-        """The response (a redirect, an error or the file), with the file's first chunk
-        already read: one thread hop serves a small file whole."""
+    def respond(self, request: ASGIRequest) -> tuple[HttpResponse, bytes | None]:
+        """The response (a redirect, an error or the file) and, when the file's first chunk
+        is all of it (or it has no body), that whole body; else the response streams the
+        rest after the first chunk."""
         response = self.chain(request)
         if not response.streaming:  # SecurityMiddleware's redirect, or an error
-            return response
+            return response, None
         file = response.file_to_stream
-        first = file.read(min(CHUNK_SIZE, int(response["Content-Length"]))) if file else b""
+        length = int(response.get("Content-Length", 0))
+        first = file.read(min(CHUNK_SIZE, length)) if file else b""
+        if len(first) == length or not file:
+            return response, first
         stream_under_asgi(request, response, first)
-        return response
+        return response, None
