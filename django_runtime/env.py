@@ -33,6 +33,7 @@ CONTRACT = {
     "HOST": "the address uvicorn binds, default 0.0.0.0",
     "DJANGO_ASGI_APPLICATION": "module:attribute; the image sets it from app.asgi_application",
     "WEB_CONCURRENCY": "uvicorn workers; default the container's CPU quota, rounded up",
+    "STATIC_MEMORY_BYTES": "small static files kept in memory per worker, default 16 MiB",
     "REQUEST_THREADS_KEPT": "idle request threads a worker keeps for reuse, default 256",
     "GRACEFUL_SHUTDOWN_SECONDS": "how long requests may finish after SIGTERM, default 20",
     "DJANGO_READINESS_CACHE_SECONDS": "how long a /readyz verdict is reused, default 1",

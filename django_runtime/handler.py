@@ -129,12 +129,14 @@ class RuntimeASGIHandler(ASGIHandler):
         return True
 
     async def static_response(self, request: HttpRequest) -> tuple[HttpResponse, bytes | None]:
-        """On the event loop, a file's headers and its first chunk (at most 64 KiB, from the
-        page cache; any more is read in worker threads). A plain-HTTP request that is to be
-        redirected goes to a thread: a bad Host there renders the project's 400 view, which
-        may do anything."""
+        """A small file kept in memory, answered on the event loop; anything else in a worker
+        thread (opening a file is a system call or several; a plain-HTTP request may be
+        redirected, and a bad Host there renders the project's 400 view, which may do
+        anything)."""
         if request.is_secure() or not self.static.redirects_http:
-            return self.static.respond(request)
+            response = self.static.from_memory(request)
+            if response is not None:
+                return response, response.content
         return await sync_to_async(self.static.respond, thread_sensitive=False)(request)
 
     def view_is_async(self, scope) -> bool:

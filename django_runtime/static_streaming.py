@@ -10,6 +10,7 @@ its public surface (the middleware's __call__ and its file index), so its header
 """
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator
 from typing import BinaryIO
 
@@ -22,6 +23,7 @@ from django.middleware.security import SecurityMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 from django_runtime.dual_mode import DualModeMiddleware
+from django_runtime.env import env_int
 
 CHUNK_SIZE = 64 * 1024
 
@@ -97,13 +99,23 @@ class StreamingWhiteNoiseMiddleware(DualModeMiddleware):
 class StaticLane:
     """Static files answered before Django's chain, as the chain answers them: what
     SecurityMiddleware does (HTTPS redirect, its headers) around WhiteNoise's response. Only
-    for projects whose chain has nothing else ahead of WhiteNoise (see `serves`)."""
+    for projects whose chain has nothing else ahead of WhiteNoise (see `serves`).
+
+    A file no larger than one chunk is kept in memory once read (up to STATIC_MEMORY_BYTES a
+    worker), and a GET for it is answered from there without opening it: WhiteNoise's headers
+    for the encoding it picks, SecurityMiddleware's around them. Opening a file costs more than
+    the rest of the answer, and WhiteNoise's files do not change while it serves them (its
+    headers, made at start, already say so)."""
 
     def __init__(self) -> None:
         self.whitenoise = project_whitenoise()
         self.redirects_http = settings.SECURE_SSL_REDIRECT
+        self.security = SecurityMiddleware(self.whitenoise)
         # Django's own conversion of an exception (a bad Host on a redirect) to its response.
-        self.chain = convert_exception_to_response(SecurityMiddleware(self.whitenoise))
+        self.chain = convert_exception_to_response(self.security)
+        self.in_memory: dict[str, bytes] = {}
+        self.memory_left = env_int("STATIC_MEMORY_BYTES", 16 * 1024 * 1024)
+        self.memory_lock = threading.Lock()
 
     @staticmethod
     def serves(middleware: list[str]) -> bool:
@@ -121,17 +133,43 @@ class StaticLane:
         to look at the disk for every path)."""
         return not self.whitenoise.autorefresh and path in self.whitenoise.files
 
+    def from_memory(self, request: HttpRequest) -> HttpResponse | None:
+        """A whole file already in memory for a secure GET (a plain-HTTP one may be
+        redirected), or None: WhiteNoise answers the rest (HEAD, Range, 304, a first read)."""
+        if request.method != "GET" or "HTTP_RANGE" in request.META:
+            return None
+        static_file = self.whitenoise.files[request.path_info]
+        if static_file.is_not_modified(request.META):
+            return None
+        path, headers = static_file.get_path_and_headers(request.META)
+        body = self.in_memory.get(path)
+        if body is None:
+            return None
+        response = HttpResponse(body)
+        del response["Content-Type"]  # WhiteNoise's own, as its middleware does
+        for name, value in headers:
+            response[name] = value
+        return self.security.process_response(request, response)
+
     def respond(self, request: ASGIRequest) -> tuple[HttpResponse, bytes | None]:
         """The response (a redirect, an error or the file) and, when the file's first chunk
-        is all of it (or it has no body), that whole body; else the response streams the
-        rest after the first chunk."""
+        is all of it (or it has no body), that whole body, kept for next time; else the
+        response streams the rest after the first chunk."""
         response = self.chain(request)
         if not response.streaming:  # SecurityMiddleware's redirect, or an error
             return response, None
         file = response.file_to_stream
         length = int(response.get("Content-Length", 0))
         first = file.read(min(CHUNK_SIZE, length)) if file else b""
-        if len(first) == length or not file:
-            return response, first
-        stream_under_asgi(request, response, first)
-        return response, None
+        if not file or len(first) < length:
+            stream_under_asgi(request, response, first)
+            return response, None
+        if response.status_code == 200:
+            self.remember(file.name, first)
+        return response, first
+
+    def remember(self, path: str, body: bytes) -> None:
+        with self.memory_lock:
+            if path not in self.in_memory and len(body) <= self.memory_left:
+                self.in_memory[path] = body
+                self.memory_left -= len(body)

@@ -14,15 +14,17 @@ from tests.unit.conftest import AsgiClient
 
 TRIPWIRE = "tests.unit.tripwire.TripwireMiddleware"
 PROBE_HOST = {"Host": "10.1.2.3"}
+ETAG = "{etag}"  # replaced by the file's ETag
 
 
 def same_answer(path: str, **request) -> tuple:
-    """The answer of Django's handler and of ours to the same request."""
-    answers = []
-    for make in (get_asgi_application, handler.get_asgi_application):
-        response = AsgiClient(make).request(path, **request)
-        answers.append((response.status, response.headers, response.body))
-    return tuple(answers)
+    """The answer of Django's handler and of ours to the same request (ours answers it
+    twice: a small static file is read the first time, from memory the next)."""
+    django_response = AsgiClient(get_asgi_application).request(path, **request)
+    ours = AsgiClient(handler.get_asgi_application)
+    first, again = ours.request(path, **request), ours.request(path, **request)
+    assert (again.status, again.headers, again.body) == (first.status, first.headers, first.body)
+    return tuple((r.status, r.headers, r.body) for r in (django_response, first))
 
 
 @pytest.mark.parametrize(
@@ -35,11 +37,28 @@ def same_answer(path: str, **request) -> tuple:
         {"scheme": "http"},  # SecurityMiddleware's HTTPS redirect
         {"scheme": "http", "headers": {"Host": "evil.example"}},  # a bad Host on that redirect
         {"method": "POST"},
+        {"headers": {"If-None-Match": ETAG}},
+        {"headers": {"If-Modified-Since": "Sat, 01 Jan 2080 00:00:00 GMT"}},
+        {"headers": {"Accept-Encoding": "gzip", "If-None-Match": '"other"'}},
     ],
-    ids=["get", "head", "encoded", "range", "redirect", "bad-host-redirect", "post"],
+    ids=[
+        "get",
+        "head",
+        "encoded",
+        "range",
+        "redirect",
+        "bad-host-redirect",
+        "post",
+        "etag-304",
+        "since-304",
+        "etag-changed",
+    ],
 )
 def test_static_lane_answers_as_the_chain(collected_static, request_):
-    django_answer, ours = same_answer(static("service/site.css"), **request_)
+    url = static("service/site.css")
+    etag = AsgiClient().request(url).headers["etag"]
+    headers = {k: v.replace(ETAG, etag) for k, v in request_.get("headers", {}).items()}
+    django_answer, ours = same_answer(url, **{**request_, "headers": headers})
     assert ours == django_answer
 
 
@@ -77,7 +96,7 @@ def test_static_files_go_through_the_chain_when_a_middleware_stands_ahead(
     url = static("service/site.css")
     django_answer, ours = same_answer(url)
     assert ours == django_answer
-    assert tripwire.reached == [url, url]
+    assert tripwire.reached == [url] * 3  # Django once, ours twice
 
 
 def test_a_sync_request_runs_its_whole_chain_in_one_thread(collected_static, settings):

@@ -1,6 +1,8 @@
 """The container's start command turns a malformed setting into one line and exit 1, before
 uvicorn starts (whose workers would otherwise fail and be restarted forever)."""
 
+import asyncio
+
 import pytest
 
 from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
@@ -59,3 +61,44 @@ def test_a_closed_socket_has_nothing_left_to_send():
     from django_runtime.protocol import unsent_bytes
 
     assert unsent_bytes(ClosedSocketTransport()) == 0
+
+
+class RecordingTransport:
+    """Records each write that would be one send on the socket."""
+
+    def __init__(self) -> None:
+        self.sends: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.sends.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def get_extra_info(self, name: str):
+        return None
+
+
+def test_writes_in_one_turn_of_the_loop_leave_in_one_send():
+    from django_runtime.protocol import DrainingTransport
+
+    async def respond_twice() -> list[bytes]:
+        recording = RecordingTransport()
+        transport = DrainingTransport(recording)
+        transport.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        transport.write(b"body")
+        await asyncio.sleep(0)  # the next turn
+        transport.write(b"next")
+        transport.close()  # sends what is pending before closing
+        await asyncio.sleep(0.05)
+        assert recording.closed
+        return recording.sends
+
+    assert asyncio.run(respond_twice()) == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"]
