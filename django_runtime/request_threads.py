@@ -12,13 +12,17 @@ from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
-from asgiref.sync import ThreadSensitiveContext
+from asgiref.sync import AsyncToSync, ThreadSensitiveContext
 
 
 class RequestThreads:
     def __init__(self, keep_idle: int) -> None:
         self.keep_idle = keep_idle
         self.idle: list[ThreadPoolExecutor] = []
+        # Said once here, in the context the server's request tasks inherit: no AsyncToSync
+        # executor is current. Unset, each request's ThreadSensitiveContext would find out by
+        # a failed lookup, an exception with a repr: a tenth of a request's CPU.
+        AsyncToSync.executors.current = None
 
     @asynccontextmanager
     async def lent(self) -> AsyncIterator[None]:
