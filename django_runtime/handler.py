@@ -14,6 +14,7 @@ behaviour and takes three lanes:
 """
 
 import asyncio
+import functools
 import io
 import time
 from contextlib import suppress
@@ -25,7 +26,7 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.urls import Resolver404, get_resolver, set_script_prefix
+from django.urls import Resolver404, get_resolver, get_urlconf, set_script_prefix
 
 from django_runtime.env import env_int
 from django_runtime.loop_middleware import loop_safe_middleware
@@ -59,6 +60,15 @@ def start_message(response: HttpResponse) -> dict:
     for cookie in response.cookies.values():
         headers.append((b"Set-Cookie", cookie.output(header="").encode("ascii").strip()))
     return {"type": "http.response.start", "status": response.status_code, "headers": headers}
+
+
+@functools.lru_cache(maxsize=1024)  # paths repeat; what a path resolves to does not change
+def view_is_async(urlconf: str, path_info: str) -> bool:
+    try:
+        match = get_resolver(urlconf).resolve(path_info)
+    except Resolver404:
+        return False
+    return iscoroutinefunction(match.func)
 
 
 class RuntimeASGIHandler(ASGIHandler):
@@ -144,11 +154,7 @@ class RuntimeASGIHandler(ASGIHandler):
         path = scope["path"]
         root = scope.get("root_path", "")
         path_info = path[len(root) :] if root and path.startswith(root) else path
-        try:
-            match = get_resolver().resolve(path_info)
-        except Resolver404:
-            return False
-        return iscoroutinefunction(match.func)
+        return view_is_async(get_urlconf() or settings.ROOT_URLCONF, path_info)
 
     async def handle_in_one_hop(self, scope, receive, send) -> None:
         try:

@@ -8,9 +8,7 @@ the request's whole life, as Django requires, through asgiref's public ThreadSen
 with an executor the caller owns.
 """
 
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 
 from asgiref.sync import AsyncToSync, ThreadSensitiveContext
 
@@ -24,15 +22,27 @@ class RequestThreads:
         # a failed lookup, an exception with a repr: a tenth of a request's CPU.
         AsyncToSync.executors.current = None
 
-    @asynccontextmanager
-    async def lent(self) -> AsyncIterator[None]:
+    def lent(self) -> "Lent":
         """Run the block's thread-sensitive calls (sync_to_async's default) in one thread."""
-        thread = self.idle.pop() if self.idle else ThreadPoolExecutor(1, "request")
+        return Lent(self, self.idle.pop() if self.idle else ThreadPoolExecutor(1, "request"))
+
+    def give_back(self, thread: ThreadPoolExecutor) -> None:
+        if len(self.idle) < self.keep_idle:
+            self.idle.append(thread)
+        else:
+            thread.shutdown(wait=False)
+
+
+class Lent(ThreadSensitiveContext):
+    """asgiref's context for thread-sensitive calls, with a lent thread given back on exit."""
+
+    def __init__(self, threads: RequestThreads, thread: ThreadPoolExecutor) -> None:
+        super().__init__(executor=thread)
+        self.threads = threads
+        self.thread = thread
+
+    async def __aexit__(self, exc, value, tb) -> None:
         try:
-            async with ThreadSensitiveContext(executor=thread):
-                yield
+            await super().__aexit__(exc, value, tb)
         finally:
-            if len(self.idle) < self.keep_idle:
-                self.idle.append(thread)
-            else:
-                thread.shutdown(wait=False)
+            self.threads.give_back(self.thread)
