@@ -90,10 +90,10 @@ class DrainingTransport:
     def write(self, data: bytes) -> None:
         if self._pending is None:
             self._pending = []
-            self._loop.call_soon(self._flush)
+            self._loop.call_soon(self.flush)
         self._pending.append(data)
 
-    def _flush(self) -> None:
+    def flush(self) -> None:
         pending, self._pending = self._pending, None
         if pending and not self._transport.is_closing():
             self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
@@ -102,7 +102,7 @@ class DrainingTransport:
         return self._closing is not None or self._transport.is_closing()
 
     def close(self) -> None:
-        self._flush()
+        self.flush()
         if self._closing is None:
             self._closing = self._loop.create_task(self._close_when_sent())
 
@@ -181,6 +181,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         self.wait_for("body", BODY_TIMEOUT_SECONDS)
         super().on_body(body)
+
+    def on_response_complete(self) -> None:
+        self.transport.flush()  # a finished response leaves now, not a turn of the loop later
+        super().on_response_complete()
 
     def on_message_complete(self) -> None:
         self.stop_waiting()
