@@ -6,8 +6,8 @@ for each row; a table (peers.txt), a plot (peers.png) and, for ours, where the C
 
 import dataclasses
 import re
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,14 +153,11 @@ def profile_ours(
 
 @contextmanager
 def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
-    thread = threading.Thread(
-        target=sustained_load, args=(url, row.connections, seconds, LOAD_CPU, row.headers)
-    )
-    thread.start()
-    try:
+    """The row's load for `seconds` while the block runs; its failure is raised after it."""
+    with ThreadPoolExecutor(1) as pool:
+        load = pool.submit(sustained_load, url, row.connections, seconds, LOAD_CPU, row.headers)
         yield
-    finally:
-        thread.join()
+        load.result()
 
 
 def summary(results: list[Result]) -> str:

@@ -6,6 +6,8 @@ import pytest
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.http_load import parse_h2load
 from lifecycle.harness.memory import anonymous_memory_bytes
+from lifecycle.harness.profile import summarise
+from lifecycle.harness.wrk import parse_wrk
 
 H2LOAD_SUMMARY = """
 finished in 1.02s, 9.80 req/s, 1.21KB/s
@@ -50,3 +52,55 @@ def test_anonymous_memory_on_cgroup_v2_and_v1(stats, expected):
 def test_memory_stats_without_anonymous_memory_are_refused():
     with pytest.raises(LifecycleError, match="reports no anonymous memory for app"):
         anonymous_memory_bytes(EngineStats({"file": 123, "active_file": 4}))
+
+
+WRK_OUTPUT = """Running 5s test @ http://172.18.0.3:8000/
+  1 threads and 16 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.10ms    1.00ms  20.00ms   90.00%
+    Req/Sec     7.80k   300.00     8.20k    70.00%
+  Latency Distribution
+     50%    1.95ms
+     75%    2.40ms
+     90%    3.10ms
+     99%    1.20s
+  39000 requests in 5.00s, 6.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:   7800.50
+Transfer/sec:      1.20MB
+"""
+
+
+def test_wrk_figures_and_every_kind_of_error_are_read():
+    load = parse_wrk(WRK_OUTPUT)
+    assert load.requests == 39000
+    assert load.requests_per_second == 7800.5
+    assert (load.p50_ms, load.p99_ms) == pytest.approx((1.95, 1200.0))
+    assert load.errors == 2 + 1 + 4
+
+
+def test_wrk_output_without_percentiles_is_refused():
+    with pytest.raises(LifecycleError, match="wrk printed no full summary"):
+        parse_wrk(WRK_OUTPUT.replace("     50%    1.95ms\n", ""))
+
+
+PY_SPY_RAW = (
+    "run (uvicorn/server.py:60);handle (/app/django_runtime/handler.py:80);"
+    "send (/opt/venv/lib/python3.11/site-packages/uvicorn/protocols/http/httptools_impl.py:9) 3\n"
+    "run (uvicorn/server.py:60);handle (/app/django_runtime/handler.py:80) 1\n"
+)
+
+
+def test_profile_sums_samples_per_function_own_and_inclusive():
+    profile = summarise(PY_SPY_RAW)
+    assert profile.samples == 4
+    handle = "django_runtime/handler.py:handle"
+    assert profile.own[handle] == 1
+    assert profile.inclusive[handle] == 4
+    assert profile.top(profile.own, 1) == [("uvicorn/protocols/http/httptools_impl.py:send", 75.0)]
+
+
+def test_a_profile_without_samples_is_refused():
+    with pytest.raises(LifecycleError, match="py-spy recorded no samples"):
+        summarise("Error: failed to open process 1: permission denied\n")

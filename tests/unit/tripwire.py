@@ -3,20 +3,15 @@
 import threading
 
 from django_runtime.dual_mode import DualModeMiddleware
+from tests.unit.sync_only import SyncOnlyMiddleware
 
 reached: list[str] = []
 
 
-class TripwireMiddleware:
-    sync_capable = True
-    async_capable = False
-
-    def __init__(self, get_response) -> None:
-        self.get_response = get_response
-
+class TripwireMiddleware(SyncOnlyMiddleware):
     def __call__(self, request):
         reached.append(request.path)
-        return self.get_response(request)
+        return super().__call__(request)
 
 
 threads: list[int] = []
