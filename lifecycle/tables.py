@@ -6,7 +6,7 @@ from collections.abc import Sequence
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """Columns padded to their widest cell; numbers right-aligned."""
     cells = [[str(value) for value in row] for row in rows]
-    widths = [max(len(h), *(len(row[i]) for row in cells)) for i, h in enumerate(headers)]
+    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(headers)]
     numeric = [
         all(isinstance(row[i], int | float) for row in rows) if rows else False
         for i in range(len(headers))
