@@ -54,6 +54,16 @@ def header(scope, name: bytes) -> str:
     return ""
 
 
+async def body_read(receive) -> bool:
+    """Read (and drop) a request body nothing here uses; False when the client went first."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        if not message.get("more_body", False):
+            return True
+
+
 def start_message(response: HttpResponse) -> dict:
     """The http.response.start message for a response, as Django's handler makes it."""
     headers = [(name.encode("ascii"), value.encode("latin1")) for name, value in response.items()]
@@ -78,6 +88,8 @@ class RuntimeASGIHandler(ASGIHandler):
         self.sync_handler.load_middleware(is_async=False)
         self.static = StaticLane() if StaticLane.serves(settings.MIDDLEWARE) else None
         self.alive = liveness_response()
+        self.alive_start = start_message(self.alive)
+        self.alive_body = {"type": "http.response.body", "body": self.alive.content}
         self.threads = RequestThreads(env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT))
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -112,14 +124,15 @@ class RuntimeASGIHandler(ASGIHandler):
         probe = probe_named(path, header(scope, b"host")) if path in PROBE_PATHS else None
         if path in PROBE_PATHS and probe is None:
             return False
-        try:
-            (await self.read_body(receive)).close()  # read, so that a disconnect is seen
-        except RequestAborted:
+        if not await body_read(receive):  # read, so that a disconnect is seen
             return True
         whole = None  # a static file's body when read whole
         if probe == LIVENESS_PATH:
-            response = self.alive  # the same answer every time
-        elif probe is not None:
+            await send(self.alive_start)  # the same answer every time, encoded once
+            await send(self.alive_body)
+            log_request(scope["method"], path, self.alive.status_code, started)
+            return True
+        if probe is not None:
             response = readiness_response(await sync_to_async(readiness.check)())
         else:
             request = self.request_class(scope, io.BytesIO())
