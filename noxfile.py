@@ -58,8 +58,10 @@ def integration(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Benchmarks of the built image: workers and concurrency, then per core against peer
-    servers; tables and plots in build/bench/ (`-- peers --servers ours daphne` runs one)."""
+    """Benchmarks of the built image (build/bench/): workers, then per core against peers.
+
+    `nox -s bench -- peers --servers ours daphne --seconds 5` runs one part.
+    """
     install_locked(session)
     steps = [session.posargs] if session.posargs else [["bench"], ["peers"]]
     for step in steps:
