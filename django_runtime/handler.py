@@ -73,7 +73,7 @@ def start_message(response: HttpResponse) -> dict:
 
 
 @functools.lru_cache(maxsize=1024)  # paths repeat; what a path resolves to does not change
-def view_is_async(urlconf: str, path_info: str) -> bool:
+def resolves_to_async_view(urlconf: str, path_info: str) -> bool:
     try:
         match = get_resolver(urlconf).resolve(path_info)
     except Resolver404:
@@ -156,10 +156,9 @@ class RuntimeASGIHandler(ASGIHandler):
         thread (opening a file is a system call or several; a plain-HTTP request may be
         redirected, and a bad Host there renders the project's 400 view, which may do
         anything)."""
-        if request.is_secure() or not self.static.redirects_http:
-            response = self.static.from_memory(request)
-            if response is not None:
-                return response, response.content
+        response = self.static.from_memory(request)
+        if response is not None:
+            return response, response.content
         return await sync_to_async(self.static.respond, thread_sensitive=False)(request)
 
     def view_is_async(self, scope) -> bool:
@@ -167,7 +166,7 @@ class RuntimeASGIHandler(ASGIHandler):
         path = scope["path"]
         root = scope.get("root_path", "")
         path_info = path[len(root) :] if root and path.startswith(root) else path
-        return view_is_async(get_urlconf() or settings.ROOT_URLCONF, path_info)
+        return resolves_to_async_view(get_urlconf() or settings.ROOT_URLCONF, path_info)
 
     async def handle_in_one_hop(self, scope, receive, send) -> None:
         try:

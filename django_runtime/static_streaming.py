@@ -138,6 +138,8 @@ class StaticLane:
         redirected), or None: WhiteNoise answers the rest (HEAD, Range, 304, a first read)."""
         if request.method != "GET" or "HTTP_RANGE" in request.META:
             return None
+        if self.redirects_http and not request.is_secure():
+            return None  # SecurityMiddleware's redirect, in a thread: see the handler
         static_file = self.whitenoise.files[request.path_info]
         if static_file.is_not_modified(request.META):
             return None

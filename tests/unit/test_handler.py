@@ -153,3 +153,13 @@ def test_the_project_middleware_setting_is_untouched(collected_static, settings)
     handler.get_asgi_application()
     assert before == settings.MIDDLEWARE
     assert "django.middleware.security.SecurityMiddleware" in settings.MIDDLEWARE
+
+
+def test_a_file_in_memory_still_redirects_plain_http(collected_static):
+    client = AsgiClient(handler.get_asgi_application)
+    url = static("service/site.css")
+    assert client.request(url).status == 200  # read, and kept in memory
+    assert client.request(url).status == 200  # from memory
+    redirect = client.request(url, scheme="http")
+    assert redirect.status == 301
+    assert redirect.headers["location"] == f"https://testserver{url}"
