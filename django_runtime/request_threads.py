@@ -8,7 +8,9 @@ the request's whole life, as Django requires, through asgiref's public ThreadSen
 with an executor the caller owns.
 """
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 from asgiref.sync import AsyncToSync, ThreadSensitiveContext
 
@@ -24,7 +26,19 @@ class RequestThreads:
 
     def lent(self) -> "Lent":
         """Run the block's thread-sensitive calls (sync_to_async's default) in one thread."""
-        return Lent(self, self.idle.pop() if self.idle else ThreadPoolExecutor(1, "request"))
+        return Lent(self, self.take())
+
+    @contextmanager
+    def borrowed(self) -> Iterator[ThreadPoolExecutor]:
+        """A thread for the block to run its sync code in, given back after it."""
+        thread = self.take()
+        try:
+            yield thread
+        finally:
+            self.give_back(thread)
+
+    def take(self) -> ThreadPoolExecutor:
+        return self.idle.pop() if self.idle else ThreadPoolExecutor(1, "request")
 
     def give_back(self, thread: ThreadPoolExecutor) -> None:
         if len(self.idle) < self.keep_idle:

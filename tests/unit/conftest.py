@@ -47,11 +47,13 @@ class AsgiClient:
         method: str = "GET",
         headers: dict[str, str] | None = None,
         scheme: str = "https",
+        body_parts: list[bytes] | None = None,
     ) -> AsgiResponse:
-        return asyncio.run(self._request(path, method, headers or {}, scheme))
+        """body_parts: the request body, one http.request message each (default: none)."""
+        return asyncio.run(self._request(path, method, headers or {}, scheme, body_parts or [b""]))
 
     async def _request(
-        self, path: str, method: str, headers: dict[str, str], scheme: str
+        self, path: str, method: str, headers: dict[str, str], scheme: str, parts: list[bytes]
     ) -> AsgiResponse:
         all_headers = {"host": "testserver", **{k.lower(): v for k, v in headers.items()}}
         scope = {
@@ -69,7 +71,9 @@ class AsgiClient:
             "server": ("testserver", 443),
         }
         communicator = ApplicationCommunicator(self.application, scope)
-        await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+        for number, part in enumerate(parts, 1):
+            more = number < len(parts)
+            await communicator.send_input({"type": "http.request", "body": part, "more_body": more})
         start = await communicator.receive_output(timeout=10)
         response = AsgiResponse(
             status=start["status"],

@@ -9,7 +9,7 @@ from django.core.asgi import get_asgi_application
 from django.templatetags.static import static
 
 from django_runtime import handler, request_threads
-from tests.unit import tripwire
+from tests.unit import bridge_views, tripwire
 from tests.unit.conftest import AsgiClient
 
 TRIPWIRE = "tests.unit.tripwire.TripwireMiddleware"
@@ -163,3 +163,35 @@ def test_a_file_in_memory_still_redirects_plain_http(collected_static):
     redirect = client.request(url, scheme="http")
     assert redirect.status == 301
     assert redirect.headers["location"] == f"https://testserver{url}"
+
+
+BRIDGES = "tests.unit.bridge_views"
+
+
+def test_async_to_sync_in_a_sync_view_runs_on_the_servers_loop(
+    collected_static, settings, make_asgi_client
+):
+    settings.ROOT_URLCONF = BRIDGES
+    bridge_views.ran_in.clear()
+    response = make_asgi_client().request("/calls-async")
+    assert (response.status, response.body) == (200, b"called")
+    assert bridge_views.ran_in["coroutine"] == threading.main_thread().ident
+    assert bridge_views.ran_in["view"] != threading.main_thread().ident
+
+
+def test_a_streamed_response_is_iterated_and_closed_in_the_requests_thread(
+    collected_static, settings, make_asgi_client
+):
+    settings.ROOT_URLCONF = BRIDGES
+    bridge_views.ran_in.clear()
+    response = make_asgi_client().request("/streams")
+    assert (response.status, response.body) == (200, b"streamed")
+    assert bridge_views.ran_in["close"] == bridge_views.ran_in["view"]
+    assert bridge_views.ran_in["iterator"] == bridge_views.ran_in["view"]
+
+
+@pytest.mark.parametrize("parts", [[b""], [b"whole body"], [b"in ", b"three ", b"messages"]])
+def test_a_request_body_is_read_whole(collected_static, settings, make_asgi_client, parts):
+    settings.ROOT_URLCONF = BRIDGES
+    response = make_asgi_client().request("/echoes", method="POST", body_parts=parts)
+    assert (response.status, response.body) == (200, b"".join(parts))

@@ -1,0 +1,50 @@
+"""Sync views that cross back into async code or stream, to pin where each part runs."""
+
+import asyncio
+import threading
+
+from asgiref.sync import async_to_sync
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+ran_in: dict[str, int] = {}  # part of the request -> the thread it ran in
+
+
+async def record_loop_thread() -> None:
+    asyncio.get_running_loop()  # raises outside an event loop
+    ran_in["coroutine"] = threading.get_ident()
+
+
+def calls_async(request: HttpRequest) -> HttpResponse:
+    ran_in["view"] = threading.get_ident()
+    async_to_sync(record_loop_thread)()
+    return HttpResponse("called")
+
+
+class RecordedStream(StreamingHttpResponse):
+    def close(self) -> None:
+        ran_in["close"] = threading.get_ident()
+        super().close()
+
+
+def streams(request: HttpRequest) -> StreamingHttpResponse:
+    ran_in["view"] = threading.get_ident()
+
+    def parts():
+        ran_in["iterator"] = threading.get_ident()
+        yield b"streamed"
+
+    return RecordedStream(parts())
+
+
+@csrf_exempt  # a body, not a form
+def echoes(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(request.body)
+
+
+urlpatterns = [
+    path("calls-async", calls_async),
+    path("streams", streams),
+    path("echoes", echoes),
+]
