@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
         "--profile-seconds", type=int, default=10, help="py-spy on ours per row (0: none)"
     )
     peers.add_argument("--image", help="an app image built before (default: this checkout's)")
+    peers.add_argument(
+        "--rounds", type=int, default=1, help="servers take turns; each figure the median"
+    )
     steps.add_parser("deploy", help="deploy the last pushed image").add_argument("env")
     return parser
 
@@ -44,7 +47,13 @@ def main(argv: list[str]) -> None:
         run_bench(tools, args.out_dir)
     elif args.step == "peers":
         run_peer_bench(
-            tools, args.out_dir, args.seconds, args.servers, args.profile_seconds, args.image
+            tools,
+            args.out_dir,
+            args.seconds,
+            args.servers,
+            args.profile_seconds,
+            args.image,
+            args.rounds,
         )
     else:
         deploy_to(tools, args.env)

@@ -139,6 +139,13 @@ def run_migrations(
     return run_once(client, image, migrate, env, network.name)
 
 
+def empty_database(
+    client: docker.DockerClient, image: str, network: Network, env: dict[str, str]
+) -> str:
+    """Every table of the app emptied (Django's flush), as migrated."""
+    return run_once(client, image, ["python", "manage.py", "flush", "--noinput"], env, network.name)
+
+
 # Where the image's settings put collected static files; the app serves what is there.
 PRINT_STATIC_ROOT = (
     "import django; django.setup(); from django.conf import settings; print(settings.STATIC_ROOT)"

@@ -6,6 +6,7 @@ for each row; a table (peers.txt), a plot (peers.png) and, for ours, where the C
 
 import dataclasses
 import re
+import statistics
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     AppServer,
     app_server,
+    empty_database,
     migrated_database,
     use_ryuk_only_if_available,
 )
@@ -95,6 +97,30 @@ class Result:
     row: str
     server: str
     load: Load
+    rounds: tuple[int, ...] = ()  # each round's requests per second, when there were several
+
+
+def medians(results: list[Result]) -> list[Result]:
+    """One result per row and server from its rounds: the median throughput, p50 and p99, and
+    every error of every round (the machine's noise moves single runs by a tenth)."""
+    by_cell: dict[tuple[str, str], list[Load]] = {}
+    for result in results:
+        by_cell.setdefault((result.row, result.server), []).append(result.load)
+    return [
+        Result(
+            row,
+            server,
+            Load(
+                requests=sum(load.requests for load in loads),
+                requests_per_second=statistics.median(load.requests_per_second for load in loads),
+                p50_ms=statistics.median(load.p50_ms for load in loads),
+                p99_ms=statistics.median(load.p99_ms for load in loads),
+                errors=sum(load.errors for load in loads),
+            ),
+            tuple(round(load.requests_per_second) for load in loads),
+        )
+        for (row, server), loads in by_cell.items()
+    ]
 
 
 def cpu_model() -> str:
@@ -119,7 +145,7 @@ def measure(base_url: str, paths: dict[str, str], seconds: int, server: str) -> 
         sustained_load(url, row.connections, 3, LOAD_CPU, row.headers)  # warm-up
         load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
         print(
-            f"  {server:<22} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
+            f"  {server:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
             f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  errors {load.errors}",
             flush=True,
         )
@@ -195,10 +221,12 @@ def details(results: list[Result]) -> str:
             round(r.load.p50_ms, 1),
             round(r.load.p99_ms, 1),
             r.load.errors,
+            " ".join(str(figure) for figure in r.rounds) if len(r.rounds) > 1 else "",
         )
         for r in results
     ]
-    return render_table(("row", "server", "req/s", "p50 ms", "p99 ms", "errors"), rows)
+    headers = ("row", "server", "req/s", "p50 ms", "p99 ms", "errors", "each round req/s")
+    return render_table(headers, rows)
 
 
 def plot(results: list[Result], servers: list[str], out: Path, title: str) -> None:
@@ -223,9 +251,11 @@ def run_peer_bench(
     only: list[str] | None = None,
     profile_seconds: int = 0,
     app_image: str | None = None,
+    rounds: int = 1,
 ) -> None:
     """Bench the app image built from this checkout, or app_image (one built before, to
-    compare a change with what it replaces)."""
+    compare a change with what it replaces); with several rounds, the servers take turns and
+    each figure is the median of its rounds."""
     client, settings = tools.docker, tools.settings
     port = settings.app.port
     images = stack_images(tools)
@@ -246,20 +276,28 @@ def run_peer_bench(
         if not css:
             raise LifecycleError("the app collected no CSS file: the hashed CSS row has none")
         paths = {row.name: row.path.replace("{css}", css) for row in ROWS}
-        for name in servers:
-            options = {"cpuset_cpus": SERVER_CPU, **profile.PTRACE_OPTIONS}
-            with app_server(
-                bench_image,
-                port,
-                db.network,
-                db.app_env,
-                command=commands[name],
-                run_options=options,
-            ) as server:
-                base_url = f"http://{container_address(server)}:{port}"
-                results += measure(base_url, paths, seconds, name)
-                if name == OURS and profile_seconds:
-                    profile_ours(server, base_url, paths, profile_seconds, out_dir)
+        for round_number in range(1, rounds + 1):
+            for name in servers:
+                # The DB row writes (each page counts a visit, and counting reads them all):
+                # each server starts from the same empty tables, not from the rows of those
+                # benched before it.
+                empty_database(client, images.app, db.network, db.app_env)
+                options = {"cpuset_cpus": SERVER_CPU, **profile.PTRACE_OPTIONS}
+                with app_server(
+                    bench_image,
+                    port,
+                    db.network,
+                    db.app_env,
+                    command=commands[name],
+                    run_options=options,
+                ) as server:
+                    base_url = f"http://{container_address(server)}:{port}"
+                    label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
+                    loads = measure(base_url, paths, seconds, label)
+                    results += [dataclasses.replace(r, server=name) for r in loads]
+                    if name == OURS and profile_seconds and round_number == 1:
+                        profile_ours(server, base_url, paths, profile_seconds, out_dir)
+    results = medians(results)
     report = "\n\n".join([title, details(results), summary(results)])
     (out_dir / "peers.txt").write_text(report + "\n")
     print(report)

@@ -1,0 +1,37 @@
+"""The peer bench's figures from several rounds."""
+
+from lifecycle.harness.wrk import Load
+from lifecycle.steps.peer_bench import Result, details, medians
+
+
+def load(rate: float, p99: float, errors: int = 0) -> Load:
+    return Load(
+        requests=int(rate * 10), requests_per_second=rate, p50_ms=1, p99_ms=p99, errors=errors
+    )
+
+
+def test_each_figure_is_the_median_of_its_rounds_and_no_error_is_lost():
+    rounds = [
+        Result("row", "ours", load(300, 9.0)),
+        Result("row", "peer", load(200, 5.0, errors=1)),
+        Result("row", "ours", load(100, 7.0)),
+        Result("row", "peer", load(250, 6.0)),
+        Result("row", "ours", load(200, 8.0)),
+        Result("row", "peer", load(240, 4.0)),
+    ]
+    by_server = {r.server: r for r in medians(rounds)}
+    assert by_server["ours"].load.requests_per_second == 200
+    assert by_server["ours"].load.p99_ms == 8.0
+    assert by_server["ours"].rounds == (300, 100, 200)
+    assert by_server["peer"].load.requests_per_second == 240
+    assert by_server["peer"].load.errors == 1
+    assert by_server["peer"].load.requests == 6900
+
+
+def test_the_table_lists_each_round_only_when_there_were_several():
+    (once,) = medians([Result("row", "ours", load(123, 1.0))])
+    assert details([once]).splitlines()[-1].split() == ["row", "ours", "123", "1", "1.0", "0"]
+    (twice,) = medians(
+        [Result("row", "ours", load(100, 1.0)), Result("row", "ours", load(140, 1.0))]
+    )
+    assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
