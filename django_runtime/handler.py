@@ -19,7 +19,6 @@ import functools
 import io
 import os
 import time
-from concurrent.futures import Executor
 from contextlib import suppress
 
 from asgiref.sync import (
@@ -34,7 +33,7 @@ from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.urls import Resolver404, get_resolver, get_urlconf, set_script_prefix
+from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
 from django_runtime.loop_middleware import loop_safe_middleware
@@ -47,7 +46,7 @@ from django_runtime.middleware import (
     readiness_response,
 )
 from django_runtime.readiness import readiness
-from django_runtime.request_threads import RequestThreads
+from django_runtime.request_threads import RequestThread, RequestThreads
 from django_runtime.static_streaming import StaticLane
 
 # Idle request threads a worker keeps for the next requests (more are made when needed).
@@ -90,14 +89,12 @@ def replaying(first: dict, receive):
     return receive_again
 
 
-async def in_thread(thread: Executor, function, *args):
+async def in_thread(thread: RequestThread, function, *args):
     """function(*args) in the request's thread, as sync_to_async runs it there (in a copy of
     the context, with the server's loop known to async_to_sync), without its per-call cost
     (a tenth of a sync request's CPU: the context copied back, the shield)."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(
-        thread, contextvars.copy_context().run, run_for, loop, function, args
-    )
+    return await thread.call(contextvars.copy_context().run, run_for, loop, function, args)
 
 
 def run_for(loop: asyncio.AbstractEventLoop, function, args):
@@ -199,9 +196,10 @@ class RuntimeASGIHandler(ASGIHandler):
         path = scope["path"]
         root = scope.get("root_path", "")
         path_info = path[len(root) :] if root and path.startswith(root) else path
-        return resolves_to_async_view(get_urlconf() or settings.ROOT_URLCONF, path_info)
+        # Before the chain no middleware has set a request's own urlconf: the project's.
+        return resolves_to_async_view(settings.ROOT_URLCONF, path_info)
 
-    async def handle_in_one_hop(self, scope, receive, send, thread: Executor) -> None:
+    async def handle_in_one_hop(self, scope, receive, send, thread: RequestThread) -> None:
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:

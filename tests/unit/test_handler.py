@@ -119,21 +119,32 @@ def test_an_async_view_keeps_the_async_chain_on_the_event_loop(collected_static,
     assert tripwire.threads == [threading.main_thread().ident]
 
 
-class CountingExecutor(ThreadPoolExecutor):
-    submitted = 0
+hops = [0]
 
+
+class CountingExecutor(ThreadPoolExecutor):  # Django's own request threads
     def submit(self, *args, **kwargs):
-        CountingExecutor.submitted += 1
+        hops[0] += 1
         return super().submit(*args, **kwargs)
 
 
+class CountingThread(request_threads.RequestThread):  # ours
+    def submit(self, *args, **kwargs):
+        hops[0] += 1
+        return super().submit(*args, **kwargs)
+
+    def call(self, *args):
+        hops[0] += 1
+        return super().call(*args)
+
+
 def thread_hops(make_application, path: str, monkeypatch) -> int:
-    monkeypatch.setattr(request_threads, "ThreadPoolExecutor", CountingExecutor)
-    monkeypatch.setattr(asgiref.sync, "ThreadPoolExecutor", CountingExecutor)  # Django's own
+    monkeypatch.setattr(request_threads, "RequestThread", CountingThread)
+    monkeypatch.setattr(asgiref.sync, "ThreadPoolExecutor", CountingExecutor)
     client = AsgiClient(make_application)
-    CountingExecutor.submitted = 0
+    hops[0] = 0
     assert client.request(path).status == 200
-    return CountingExecutor.submitted
+    return hops[0]
 
 
 def test_an_async_view_takes_only_the_signals_hops(collected_static, monkeypatch):
@@ -141,6 +152,12 @@ def test_an_async_view_takes_only_the_signals_hops(collected_static, monkeypatch
     # Django's: request_started, close (request_finished), and each sync middleware hook.
     assert thread_hops(get_asgi_application, path, monkeypatch) >= 8
     assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 2
+
+
+def test_a_sync_view_takes_one_hop(collected_static, monkeypatch):
+    path = "/demo/sleep?ms=1"
+    assert thread_hops(get_asgi_application, path, monkeypatch) >= 3
+    assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 1
 
 
 def test_an_async_view_answers_as_under_django(collected_static):

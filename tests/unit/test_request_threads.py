@@ -4,9 +4,10 @@ request's at the same time, and reused afterwards instead of made again."""
 import asyncio
 import threading
 
+import pytest
 from asgiref.sync import sync_to_async
 
-from django_runtime.request_threads import RequestThreads
+from django_runtime.request_threads import RequestThread, RequestThreads
 
 
 async def request_threads(threads: RequestThreads, calls: int, pause: float = 0) -> set[int]:
@@ -50,3 +51,56 @@ def test_threads_past_the_idle_limit_end():
 
     asyncio.run(at_once())
     assert len(threads.idle) == 1
+
+
+def test_a_call_answers_from_its_thread_in_turn_with_what_was_submitted():
+    thread = RequestThread()
+
+    async def both():
+        submitted = asyncio.wrap_future(thread.submit(threading.get_ident))
+        called = await thread.call(threading.get_ident)
+        return await submitted, called
+
+    submitted, called = asyncio.run(both())
+    assert submitted == called == thread.worker.ident != threading.get_ident()
+
+
+def test_a_calls_exception_is_raised_to_the_request():
+    thread = RequestThread()
+
+    async def failing():
+        return await thread.call(int, "not a number")
+
+    with pytest.raises(ValueError):
+        asyncio.run(failing())
+
+
+def test_an_answer_after_the_request_was_cancelled_is_dropped():
+    thread = RequestThread()
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "late"
+
+    errors = []
+
+    async def cancelled_meanwhile():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, error: errors.append(error))
+        answer = thread.call(slow)
+        await asyncio.to_thread(started.wait, 5)
+        answer.cancel()
+        release.set()
+        return await thread.call(lambda: "next")  # the late answer is settled before this one
+
+    assert asyncio.run(cancelled_meanwhile()) == "next"
+    assert errors == []
+
+
+def test_a_thread_given_back_past_the_limit_ends():
+    threads = RequestThreads(keep_idle=0)
+    with threads.borrowed() as thread:
+        pass
+    thread.worker.join(5)
+    assert not thread.worker.is_alive()
