@@ -32,6 +32,22 @@ def status_line(sock: socket.socket) -> str:
     return received.split(b"\r\n", 1)[0].decode(errors="replace")
 
 
+def read_answer(sock: socket.socket) -> str:
+    """Read one whole answer, its body by Content-Length or chunked; its status line."""
+    received = b""
+    while b"\r\n\r\n" not in received:
+        received += sock.recv(4096)
+    head, _, body = received.partition(b"\r\n\r\n")
+    lengths = [
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    ]
+    while len(body) < lengths[0] if lengths else not body.endswith(b"0\r\n\r\n"):
+        body += sock.recv(4096)
+    return head.split(b"\r\n", 1)[0].decode()
+
+
 def send_then_read(app, *parts: bytes, pause: float = 0) -> str:
     """Send the parts (pausing between them), then read the answer; sending may be cut off."""
     with socket.create_connection(address(app), timeout=15) as sock:
@@ -98,5 +114,18 @@ def impatient_app(app_with):
 def test_slow_clients_get_408(impatient_app, parts):
     started = time.monotonic()
     line = send_then_read(impatient_app, *parts, pause=0.7)
+    assert line.startswith("HTTP/1.1 408"), line
+    assert time.monotonic() - started < 5
+
+
+def test_slow_headers_of_a_kept_alive_connections_next_request_get_408(impatient_app):
+    with socket.create_connection(address(impatient_app), timeout=15) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 10.1.2.3\r\n\r\n")
+        assert read_answer(sock).startswith("HTTP/1.1 200")
+        started = time.monotonic()
+        for part in (b"GET / HTTP/1.1\r\n", b"Host: app", b".test\r\n"):
+            sock.sendall(part)
+            time.sleep(0.7)
+        line = status_line(sock)
     assert line.startswith("HTTP/1.1 408"), line
     assert time.monotonic() - started < 5
