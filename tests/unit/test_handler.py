@@ -182,33 +182,29 @@ def test_a_file_in_memory_still_redirects_plain_http(collected_static):
     assert redirect.headers["location"] == f"https://testserver{url}"
 
 
-BRIDGES = "tests.unit.bridge_views"
-
-
-def test_async_to_sync_in_a_sync_view_runs_on_the_servers_loop(
-    collected_static, settings, make_asgi_client
-):
-    settings.ROOT_URLCONF = BRIDGES
+@pytest.fixture
+def bridges_client(settings, make_asgi_client) -> AsgiClient:
+    """A client of the views that cross back into async code or stream, under each handler."""
+    settings.ROOT_URLCONF = "tests.unit.bridge_views"
     bridge_views.ran_in.clear()
-    response = make_asgi_client().request("/calls-async")
+    return make_asgi_client()
+
+
+def test_async_to_sync_in_a_sync_view_runs_on_the_servers_loop(bridges_client):
+    response = bridges_client.request("/calls-async")
     assert (response.status, response.body) == (200, b"called")
     assert bridge_views.ran_in["coroutine"] == threading.main_thread().ident
     assert bridge_views.ran_in["view"] != threading.main_thread().ident
 
 
-def test_a_streamed_response_is_iterated_and_closed_in_the_requests_thread(
-    collected_static, settings, make_asgi_client
-):
-    settings.ROOT_URLCONF = BRIDGES
-    bridge_views.ran_in.clear()
-    response = make_asgi_client().request("/streams")
+def test_a_streamed_response_is_iterated_and_closed_in_the_requests_thread(bridges_client):
+    response = bridges_client.request("/streams")
     assert (response.status, response.body) == (200, b"streamed")
     assert bridge_views.ran_in["close"] == bridge_views.ran_in["view"]
     assert bridge_views.ran_in["iterator"] == bridge_views.ran_in["view"]
 
 
 @pytest.mark.parametrize("parts", [[b""], [b"whole body"], [b"in ", b"three ", b"messages"]])
-def test_a_request_body_is_read_whole(collected_static, settings, make_asgi_client, parts):
-    settings.ROOT_URLCONF = BRIDGES
-    response = make_asgi_client().request("/echoes", method="POST", body_parts=parts)
+def test_a_request_body_is_read_whole(bridges_client, parts):
+    response = bridges_client.request("/echoes", method="POST", body_parts=parts)
     assert (response.status, response.body) == (200, b"".join(parts))
