@@ -137,8 +137,8 @@ class RuntimeASGIHandler(ASGIHandler):
         ):
             return
         if self.view_is_async(scope):
-            async with self.threads.lent():
-                await self.handle(scope, receive, send)
+            async with self.threads.lent() as lent:
+                await self.handle_async_view(scope, receive, send, lent.thread)
         else:
             with self.threads.borrowed() as thread:
                 await self.handle_in_one_hop(scope, receive, send, thread)
@@ -198,6 +198,56 @@ class RuntimeASGIHandler(ASGIHandler):
         path_info = path[len(root) :] if root and path.startswith(root) else path
         # Before the chain no middleware has set a request's own urlconf: the project's.
         return resolves_to_async_view(settings.ROOT_URLCONF, path_info)
+
+    async def handle_async_view(self, scope, receive, send, thread: RequestThread) -> None:
+        """Django's ASGIHandler.handle, with its two hops (request_started, and the close that
+        sends request_finished) made straight to the request's thread; Signal.send there
+        runs any async receiver on this loop, as asend would."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        started = functools.partial(signals.request_started.send, self.__class__, scope=scope)
+        await in_thread(thread, started)
+        request, error_response = self.create_request(scope, body_file)
+        if request is None:
+            body_file.close()
+            await self.send_response(error_response, send)
+            await in_thread(thread, error_response.close)
+            return
+        try:
+            response = await self.respond_unless_disconnected(request, send, receive)
+            if response is None:  # the client went first: the view was cancelled
+                await in_thread(thread, signals.request_finished.send, self.__class__)
+            else:
+                await in_thread(thread, response.close)
+        finally:
+            body_file.close()
+
+    async def respond_unless_disconnected(self, request, send, receive) -> HttpResponse | None:
+        """The response, sent, as Django's handler does it; None when the client disconnected
+        first and the view was cancelled."""
+
+        async def process_request() -> HttpResponse:
+            response = await self.run_get_response(request)
+            with suppress(asyncio.CancelledError):  # the client went during the send
+                await self.send_response(response, send)
+            return response
+
+        # The listener first: it raises nothing that would keep the view from being cancelled.
+        listening = asyncio.create_task(self.listen_for_disconnect(receive))
+        processing = asyncio.create_task(process_request())
+        await asyncio.wait((listening, processing), return_when=asyncio.FIRST_COMPLETED)
+        for task in (listening, processing):
+            if task.done():
+                with suppress(RequestAborted):
+                    task.result()
+            else:
+                task.cancel()  # a view may handle its cancellation
+                with suppress(asyncio.CancelledError):
+                    await task
+        return None if processing.cancelled() else processing.result()
 
     async def handle_in_one_hop(self, scope, receive, send, thread: RequestThread) -> None:
         try:

@@ -38,6 +38,15 @@ def streams(request: HttpRequest) -> StreamingHttpResponse:
     return RecordedStream(parts())
 
 
+async def waits(request: HttpRequest) -> HttpResponse:
+    try:
+        await asyncio.sleep(10)
+    except asyncio.CancelledError:
+        ran_in["cancelled"] = threading.get_ident()
+        raise
+    return HttpResponse("waited")
+
+
 @csrf_exempt  # a body, not a form
 def echoes(request: HttpRequest) -> HttpResponse:
     return HttpResponse(request.body)
@@ -47,4 +56,5 @@ urlpatterns = [
     path("calls-async", calls_async),
     path("streams", streams),
     path("echoes", echoes),
+    path("waits", waits),
 ]

@@ -52,11 +52,10 @@ class AsgiClient:
         """body_parts: the request body, one http.request message each (default: none)."""
         return asyncio.run(self._request(path, method, headers or {}, scheme, body_parts or [b""]))
 
-    async def _request(
-        self, path: str, method: str, headers: dict[str, str], scheme: str, parts: list[bytes]
-    ) -> AsgiResponse:
+    @staticmethod
+    def scope(path: str, method: str, headers: dict[str, str], scheme: str) -> dict:
         all_headers = {"host": "testserver", **{k.lower(): v for k, v in headers.items()}}
-        scope = {
+        return {
             "type": "http",
             "asgi": {"version": "3.0"},
             "http_version": "1.1",
@@ -70,6 +69,11 @@ class AsgiClient:
             "client": ("127.0.0.1", 50000),
             "server": ("testserver", 443),
         }
+
+    async def _request(
+        self, path: str, method: str, headers: dict[str, str], scheme: str, parts: list[bytes]
+    ) -> AsgiResponse:
+        scope = self.scope(path, method, headers, scheme)
         communicator = ApplicationCommunicator(self.application, scope)
         for number, part in enumerate(parts, 1):
             more = number < len(parts)

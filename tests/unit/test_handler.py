@@ -1,10 +1,13 @@
 """Our ASGI handler's lanes answer as Django's handler does, with less of the chain."""
 
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import asgiref.sync
 import pytest
+from asgiref.testing import ApplicationCommunicator
+from django.core import signals
 from django.core.asgi import get_asgi_application
 from django.templatetags.static import static
 
@@ -202,6 +205,30 @@ def test_a_streamed_response_is_iterated_and_closed_in_the_requests_thread(bridg
     assert (response.status, response.body) == (200, b"streamed")
     assert bridge_views.ran_in["close"] == bridge_views.ran_in["view"]
     assert bridge_views.ran_in["iterator"] == bridge_views.ran_in["view"]
+
+
+def test_a_client_gone_during_an_async_view_cancels_it_and_the_request_finishes(bridges_client):
+    finished = []
+
+    def record_finished(**kwargs) -> None:
+        finished.append(threading.get_ident())
+
+    async def disconnect_while_waiting() -> None:
+        scope = AsgiClient.scope("/waits", "GET", {}, "https")
+        communicator = ApplicationCommunicator(bridges_client.application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        await asyncio.sleep(0.2)
+        await communicator.send_input({"type": "http.disconnect"})
+        await communicator.wait(timeout=5)
+        assert await communicator.receive_nothing()  # no answer to a client that went
+
+    signals.request_finished.connect(record_finished)
+    try:
+        asyncio.run(disconnect_while_waiting())
+    finally:
+        signals.request_finished.disconnect(record_finished)
+    assert bridge_views.ran_in["cancelled"] == threading.main_thread().ident
+    assert len(finished) == 1
 
 
 @pytest.mark.parametrize("parts", [[b""], [b"whole body"], [b"in ", b"three ", b"messages"]])
