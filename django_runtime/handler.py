@@ -14,15 +14,12 @@ behaviour and takes three lanes:
 """
 
 import asyncio
-import contextvars
 import functools
 import io
-import os
 import time
 from contextlib import suppress
 
 from asgiref.sync import (
-    SyncToAsync,
     ThreadSensitiveContext,
     iscoroutinefunction,
     sync_to_async,
@@ -87,21 +84,6 @@ def replaying(first: dict, receive):
         return pending.pop() if pending else await receive()
 
     return receive_again
-
-
-async def in_thread(thread: RequestThread, function, *args):
-    """function(*args) in the request's thread, as sync_to_async runs it there (in a copy of
-    the context, with the server's loop known to async_to_sync), without its per-call cost
-    (a tenth of a sync request's CPU: the context copied back, the shield)."""
-    loop = asyncio.get_running_loop()
-    return await thread.call(contextvars.copy_context().run, run_for, loop, function, args)
-
-
-def run_for(loop: asyncio.AbstractEventLoop, function, args):
-    # What SyncToAsync's thread_handler tells AsyncToSync: the loop to run coroutines on.
-    SyncToAsync.threadlocal.main_event_loop = loop
-    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
-    return function(*args)
 
 
 @functools.lru_cache(maxsize=1024)  # paths repeat; what a path resolves to does not change
@@ -209,19 +191,19 @@ class RuntimeASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
         started = functools.partial(signals.request_started.send, self.__class__, scope=scope)
-        await in_thread(thread, started)
+        await thread.call(started)
         request, error_response = self.create_request(scope, body_file)
         if request is None:
             body_file.close()
             await self.send_response(error_response, send)
-            await in_thread(thread, error_response.close)
+            await thread.call(error_response.close)
             return
         try:
             response = await self.respond_unless_disconnected(request, send, receive)
             if response is None:  # the client went first: the view was cancelled
-                await in_thread(thread, signals.request_finished.send, self.__class__)
+                await thread.call(signals.request_finished.send, self.__class__)
             else:
-                await in_thread(thread, response.close)
+                await thread.call(response.close)
         finally:
             body_file.close()
 
@@ -254,7 +236,7 @@ class RuntimeASGIHandler(ASGIHandler):
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        response = await in_thread(thread, self.respond_in_thread, scope, body_file)
+        response = await thread.call(self.respond_in_thread, scope, body_file)
         try:
             if response.streaming:
                 # A sync iterator and close() are thread-sensitive: the request's thread.

@@ -9,13 +9,15 @@ with an executor the caller owns.
 """
 
 import asyncio
+import contextvars
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
 
-from asgiref.sync import AsyncToSync, ThreadSensitiveContext
+from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
 
 
 class RequestThread(Executor):
@@ -35,13 +37,16 @@ class RequestThread(Executor):
             job()
 
     def call(self, function: Callable, *args) -> asyncio.Future:
-        """function(*args) in this thread; its result (or exception) in the loop's future."""
+        """function(*args) in this thread as sync_to_async runs it (in a copy of the caller's
+        context, with the loop known to async_to_sync), without its per-call cost (the context
+        copied back, the shield); its result (or exception) in the loop's future."""
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
+        context = contextvars.copy_context()
 
         def job() -> None:
             try:
-                outcome = (function(*args), None)
+                outcome = (context.run(run_for, loop, function, args), None)
             except BaseException as error:  # the awaiting request raises it
                 outcome = (None, error)
             if not loop.is_closed():
@@ -68,6 +73,13 @@ class RequestThread(Executor):
         self.jobs.put(None)  # after the work already given
         if wait:
             self.worker.join()
+
+
+def run_for(loop: asyncio.AbstractEventLoop, function: Callable, args: tuple):
+    # What SyncToAsync's thread_handler tells AsyncToSync: the loop to run coroutines on.
+    SyncToAsync.threadlocal.main_event_loop = loop
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+    return function(*args)
 
 
 def settle(answer: asyncio.Future, result, error: BaseException | None) -> None:
