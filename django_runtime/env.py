@@ -35,6 +35,7 @@ CONTRACT = {
     "WEB_CONCURRENCY": "uvicorn workers; default the container's CPU quota, rounded up",
     "STATIC_MEMORY_BYTES": "small static files kept in memory per worker, default 16 MiB",
     "REQUEST_THREADS_KEPT": "idle request threads a worker keeps for reuse, default 256",
+    "CPU_BATCH_SCHEDULING": "a worker's threads wake without preempting (1/0), default 1",
     "GRACEFUL_SHUTDOWN_SECONDS": "how long requests may finish after SIGTERM, default 20",
     "DJANGO_READINESS_CACHE_SECONDS": "how long a /readyz verdict is reused, default 1",
     "HTTP_MAX_HEADER_BYTES": "request headers past this get 431, default 65536",

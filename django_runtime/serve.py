@@ -11,7 +11,6 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 # Kubernetes sends SIGTERM, then SIGKILL after its grace period (set longer than this).
 DEFAULT_GRACEFUL_SHUTDOWN_SECONDS = 20
-GIL_SWITCH_SECONDS = 0.001
 
 
 @dataclass(frozen=True)
@@ -81,12 +80,11 @@ def application():
     Django's (a router, an error reporter) is served as it is."""
     from django.core.handlers.asgi import ASGIHandler
 
+    from django_runtime.core_sharing import share_core
     from django_runtime.env import env_required
     from django_runtime.handler import RuntimeASGIHandler
 
-    # A request thread whose wait is over takes the GIL back from the event loop within 1 ms,
-    # not Python's default 5 ms: the wait it adds to every sync request.
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    share_core()  # before the worker starts its request threads, which inherit it
     project = import_from_string(env_required("DJANGO_ASGI_APPLICATION", "module:attribute"))
     return RuntimeASGIHandler() if type(project) is ASGIHandler else project
 

@@ -24,6 +24,11 @@ from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
             "configuration error: DJANGO_ASGI_APPLICATION is not set: set it to module:attribute",
         ),
         (
+            "CPU_BATCH_SCHEDULING",
+            "sometimes",
+            "configuration error: CPU_BATCH_SCHEDULING='sometimes' is not a boolean: use 1 or 0",
+        ),
+        (
             "WEB_CONCURRENCY",
             "many",
             "configuration error: WEB_CONCURRENCY='many' must be a positive whole number",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from lifecycle.harness.stack import INGRESS_HEADERS
+from lifecycle.harness.stack import INGRESS_HEADERS, worker_pids
 
 
 def run_in(app, *argv: str) -> tuple[int, str]:
@@ -134,3 +134,23 @@ def test_a_bundle_baked_into_a_layer_would_be_found(docker_client, images, ca_bu
         container.remove(force=True)
         if planted is not None:
             docker_client.images.remove(planted.id, force=True)
+
+
+# Each thread of each serving process, with its scheduling policy (os.SCHED_* numbers).
+THREAD_POLICIES = """
+import os, sys
+for pid in sys.argv[1:]:
+    for tid in sorted(os.listdir(f'/proc/{pid}/task')):
+        print(pid, tid, os.sched_getscheduler(int(tid)))
+"""
+
+
+def test_a_workers_threads_wake_without_preempting_each_other(app):
+    """All of a worker's threads, its request threads among them, are SCHED_BATCH
+    (django_runtime/core_sharing.py)."""
+    assert httpx.get(app.url("/"), headers=INGRESS_HEADERS).status_code == 200  # threads made
+    pids = [str(pid) for pid in worker_pids(app)]
+    code, output = run_in(app, "python", "-c", THREAD_POLICIES, *pids)
+    threads = [line.split() for line in output.splitlines()]
+    assert code == 0 and len(threads) > len(pids), output  # a request thread beside each loop
+    assert {policy for _, _, policy in threads} == {"3"}, output  # os.SCHED_BATCH
