@@ -246,8 +246,13 @@ class RuntimeASGIHandler(ASGIHandler):
                     finally:
                         await sync_to_async(response.close)()
             else:  # what Django's send_response sends, a body in one message
-                await send(start_message(response))
-                await send({"type": "http.response.body", "body": response.content})
+                try:
+                    await send(start_message(response))
+                    await send({"type": "http.response.body", "body": response.content})
+                finally:
+                    # request_finished once the answer is out, as under WSGI and Django's own
+                    # handler: the client does not wait for it (a database connection closed).
+                    await thread.call(response.close)
         finally:
             body_file.close()
 
@@ -262,8 +267,8 @@ class RuntimeASGIHandler(ASGIHandler):
         return await super().read_body(replaying(message, receive))
 
     def respond_in_thread(self, scope, body_file) -> HttpResponse:
-        """What Django's WSGI handler does for a request: request_started, the sync chain,
-        and (for a body already in memory) close with request_finished."""
+        """What Django's WSGI handler does for a request: request_started, then the sync
+        chain; the response is closed (request_finished) once sent."""
         set_script_prefix(get_script_prefix(scope))
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
@@ -272,8 +277,6 @@ class RuntimeASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
-        if not response.streaming:
-            response.close()
         return response
 
     async def send_until_disconnect(self, response: HttpResponse, send, receive) -> None:

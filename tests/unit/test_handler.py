@@ -157,10 +157,10 @@ def test_an_async_view_takes_only_the_signals_hops(collected_static, monkeypatch
     assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 2
 
 
-def test_a_sync_view_takes_one_hop(collected_static, monkeypatch):
+def test_a_sync_view_takes_one_hop_and_its_close_another(collected_static, monkeypatch):
     path = "/demo/sleep?ms=1"
     assert thread_hops(get_asgi_application, path, monkeypatch) >= 3
-    assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 1
+    assert thread_hops(handler.get_asgi_application, path, monkeypatch) == 2
 
 
 def test_an_async_view_answers_as_under_django(collected_static):
@@ -235,3 +235,31 @@ def test_a_client_gone_during_an_async_view_cancels_it_and_the_request_finishes(
 def test_a_request_body_is_read_whole(bridges_client, parts):
     response = bridges_client.request("/echoes", method="POST", body_parts=parts)
     assert (response.status, response.body) == (200, b"".join(parts))
+
+
+def test_the_answer_is_out_before_request_finished_runs_in_the_requests_thread(bridges_client):
+    """As under WSGI: the client does not wait for request_finished's receivers."""
+    release = threading.Event()
+    finished = []
+
+    def slow_finish(**kwargs) -> None:
+        finished.append(threading.get_ident())
+        release.wait(5)
+
+    async def ask() -> list[dict]:
+        scope = AsgiClient.scope("/calls-async", "GET", {}, "https")
+        communicator = ApplicationCommunicator(bridges_client.application, scope)
+        await communicator.send_input({"type": "http.request", "body": b""})
+        answer = [await communicator.receive_output(timeout=2) for _ in range(2)]
+        release.set()
+        await communicator.wait(timeout=5)
+        return answer
+
+    signals.request_finished.connect(slow_finish)
+    try:
+        start, body = asyncio.run(ask())
+    finally:
+        release.set()
+        signals.request_finished.disconnect(slow_finish)
+    assert (start["status"], body["body"]) == (200, b"called")
+    assert finished == [bridge_views.ran_in["view"]]
