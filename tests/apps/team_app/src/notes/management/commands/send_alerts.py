@@ -17,6 +17,8 @@ class Command(BaseCommand):
     def handle(self, *args, interval: float, **options) -> None:
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        # From here SIGTERM stops it; before, as PID 1 without a handler, it ignores SIGTERM.
+        self.stdout.write("watching for new notes")
         seen = Note.objects.count()
         while not stopping:
             count = Note.objects.count()
