@@ -239,22 +239,18 @@ class RuntimeASGIHandler(ASGIHandler):
         response = await thread.call(self.respond_in_thread, scope, body_file)
         try:
             if response.streaming:
-                # A sync iterator and close() are thread-sensitive: the request's thread.
+                # A sync iterator is thread-sensitive: the request's thread.
                 async with ThreadSensitiveContext(executor=thread):
-                    try:
-                        await self.send_until_disconnect(response, send, receive)
-                    finally:
-                        await sync_to_async(response.close)()
+                    await self.send_until_disconnect(response, send, receive)
             else:  # what Django's send_response sends, a body in one message
-                try:
-                    await send(start_message(response))
-                    await send({"type": "http.response.body", "body": response.content})
-                finally:
-                    # request_finished once the answer is out, as under WSGI and Django's own
-                    # handler: the client does not wait for it (a database connection closed).
-                    await thread.call(response.close)
+                await send(start_message(response))
+                await send({"type": "http.response.body", "body": response.content})
         finally:
             body_file.close()
+            # request_finished in the request's thread once the answer is out, as under WSGI
+            # and Django's own handler: the client does not wait for it (a database connection
+            # closed).
+            await thread.call(response.close)
 
     async def read_body(self, receive):
         """The request body as Django's handler reads it; a body that came whole in its first

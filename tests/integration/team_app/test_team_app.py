@@ -135,7 +135,8 @@ def alert_sender(docker_client, images, network, app_env):
 def test_the_background_process_runs_until_sigterm(alert_sender):
     # Its start (Django set up, the handler installed) can take seconds on a busy machine.
     deadline = time.monotonic() + 60
-    while b"watching for new notes" not in alert_sender.logs() and time.monotonic() < deadline:
+    while b"watching for new notes" not in alert_sender.logs():
+        assert time.monotonic() < deadline, alert_sender.logs().decode()[-500:]
         time.sleep(0.2)
     time.sleep(1)  # a few checks
     alert_sender.reload()
