@@ -83,10 +83,13 @@ def application():
     from django_runtime.core_sharing import share_core
     from django_runtime.env import env_required
     from django_runtime.handler import RuntimeASGIHandler
+    from django_runtime.heap import freeze_startup_heap
 
     share_core()  # before the worker starts its request threads, which inherit it
     project = import_from_string(env_required("DJANGO_ASGI_APPLICATION", "module:attribute"))
-    return RuntimeASGIHandler() if type(project) is ASGIHandler else project
+    served = RuntimeASGIHandler() if type(project) is ASGIHandler else project
+    freeze_startup_heap()  # the app is loaded: what it built stays out of later collections
+    return served
 
 
 class RefusingSupervisor(Multiprocess):
