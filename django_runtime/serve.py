@@ -44,7 +44,7 @@ def main() -> None:
     try:
         django.setup()
         options = server_options()
-        application()
+        loaded_application()  # built to be checked, not served: left unfrozen, to be collected
     except (ImproperlyConfigured, ValueError, ImportFromStringError) as error:
         sys.exit(f"configuration error: {error}")
 
@@ -74,22 +74,29 @@ def main() -> None:
 
 
 def application():
-    """What each worker serves: the project's application (DJANGO_ASGI_APPLICATION, which the
-    image sets from invoke.yaml's app.asgi_application), with our
-    handler (django_runtime.handler) in place of a plain Django one; an application that wraps
-    Django's (a router, an error reporter) is served as it is."""
+    """What each worker serves (uvicorn's factory): the loaded application, with the heap that
+    loading built frozen (django_runtime.heap)."""
+    from django_runtime.heap import freeze_startup_heap
+
+    served = loaded_application()
+    freeze_startup_heap()
+    return served
+
+
+def loaded_application():
+    """The project's application (DJANGO_ASGI_APPLICATION, which the image sets from
+    invoke.yaml's app.asgi_application), with our handler (django_runtime.handler) in place of
+    a plain Django one; an application that wraps Django's (a router, an error reporter) is
+    served as it is."""
     from django.core.handlers.asgi import ASGIHandler
 
     from django_runtime.core_sharing import share_core
     from django_runtime.env import env_required
     from django_runtime.handler import RuntimeASGIHandler
-    from django_runtime.heap import freeze_startup_heap
 
     share_core()  # before the worker starts its request threads, which inherit it
     project = import_from_string(env_required("DJANGO_ASGI_APPLICATION", "module:attribute"))
-    served = RuntimeASGIHandler() if type(project) is ASGIHandler else project
-    freeze_startup_heap()  # the app is loaded: what it built stays out of later collections
-    return served
+    return RuntimeASGIHandler() if type(project) is ASGIHandler else project
 
 
 class RefusingSupervisor(Multiprocess):

@@ -12,6 +12,14 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "a-production-like-secret-key-that-is-long-and-random-9f8e7d6c5b4a",
     "DJANGO_ALLOWED_HOSTS": "my-app.example.com",
 }
+# What the image sets for the container's start command (`python -m django_runtime.serve`).
+WORKER_ENV = {
+    **PRODUCTION_ENV,
+    "DJANGO_SETTINGS_MODULE": "my_app.settings",
+    "DJANGO_ASGI_APPLICATION": "my_app.asgi:application",
+    "PORT": "8000",
+    "WEB_CONCURRENCY": "1",
+}
 
 
 def python_in_app(*args: str, **env: str) -> subprocess.CompletedProcess:

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
+from tests.unit.manage_py import WORKER_ENV, python_in_app
 
 
 @pytest.mark.parametrize(
@@ -36,14 +36,7 @@ from tests.unit.manage_py import PRODUCTION_ENV, python_in_app
     ],
 )
 def test_bad_server_setting_is_one_line_and_exit_1(variable, value, line):
-    env = {
-        **PRODUCTION_ENV,
-        "DJANGO_SETTINGS_MODULE": "my_app.settings",
-        "DJANGO_ASGI_APPLICATION": "my_app.asgi:application",
-        "PORT": "8000",
-        variable: value,
-    }
-    result = python_in_app("-m", "django_runtime.serve", **env)
+    result = python_in_app("-m", "django_runtime.serve", **{**WORKER_ENV, variable: value})
     assert result.returncode == 1
     assert result.stderr.strip() == line
 
