@@ -4,6 +4,7 @@ fails instead of reporting 0 and letting every bound pass."""
 import pytest
 
 from lifecycle.errors import LifecycleError
+from lifecycle.harness.cpu import cores_busy_during, cpu_seconds
 from lifecycle.harness.http_load import parse_h2load
 from lifecycle.harness.memory import anonymous_memory_bytes
 from lifecycle.harness.profile import summarise
@@ -52,6 +53,32 @@ def test_anonymous_memory_on_cgroup_v2_and_v1(stats, expected):
 def test_memory_stats_without_anonymous_memory_are_refused():
     with pytest.raises(LifecycleError, match="reports no anonymous memory for app"):
         anonymous_memory_bytes(EngineStats({"file": 123, "active_file": 4}))
+
+
+class CpuCounter:
+    """A container as the Docker SDK shows it, its CPU counter (ns) read off in turn."""
+
+    name = "app"
+
+    def __init__(self, *readings_ns: int) -> None:
+        self.readings = list(readings_ns)
+
+    def stats(self, stream: bool) -> dict:
+        if not self.readings:
+            return {"cpu_stats": {}}
+        return {"cpu_stats": {"cpu_usage": {"total_usage": self.readings.pop(0)}}}
+
+
+def test_cores_busy_are_cpu_seconds_per_wall_second(monkeypatch):
+    clock = iter([100.0, 102.0])  # the action takes 2 s of wall time
+    monkeypatch.setattr("lifecycle.harness.cpu.time.monotonic", lambda: next(clock))
+    result, cores = cores_busy_during(CpuCounter(1_000_000_000, 4_000_000_000), lambda: "done")
+    assert (result, cores) == ("done", pytest.approx(1.5))
+
+
+def test_cpu_stats_without_usage_are_refused():
+    with pytest.raises(LifecycleError, match="reports no CPU usage for app"):
+        cpu_seconds(CpuCounter())
 
 
 WRK_OUTPUT = """Running 5s test @ http://172.18.0.3:8000/
