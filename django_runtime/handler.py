@@ -122,8 +122,7 @@ class RuntimeASGIHandler(ASGIHandler):
             async with self.threads.lent() as lent:
                 await self.handle_async_view(scope, receive, send, lent.thread)
         else:
-            with self.threads.borrowed() as thread:
-                await self.handle_in_one_hop(scope, receive, send, thread)
+            await self.handle_in_one_hop(scope, receive, send)
 
     def before_chain(self, path: str) -> bool:
         return path in PROBE_PATHS or (self.static is not None and self.static.wants(path))
@@ -231,12 +230,18 @@ class RuntimeASGIHandler(ASGIHandler):
                     await task
         return None if processing.cancelled() else processing.result()
 
-    async def handle_in_one_hop(self, scope, receive, send, thread: RequestThread) -> None:
+    async def handle_in_one_hop(self, scope, receive, send) -> None:
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
-        response = await thread.call(self.respond_in_thread, scope, body_file)
+        thread = self.threads.take()
+        try:
+            response = await thread.call(self.respond_in_thread, scope, body_file)
+        except BaseException:  # no response to close (cancelled, or the chain raised)
+            body_file.close()
+            self.threads.give_back(thread)
+            raise
         try:
             if response.streaming:
                 # A sync iterator is thread-sensitive: the request's thread.
@@ -248,9 +253,9 @@ class RuntimeASGIHandler(ASGIHandler):
         finally:
             body_file.close()
             # request_finished in the request's thread once the answer is out, as under WSGI
-            # and Django's own handler: the client does not wait for it (a database connection
-            # closed).
-            await thread.call(response.close)
+            # and Django's own handler: neither the client nor this loop waits for it (a
+            # database connection closed); the thread is given back after it.
+            self.threads.finish(thread, response.close)
 
     async def read_body(self, receive):
         """The request body as Django's handler reads it; a body that came whole in its first

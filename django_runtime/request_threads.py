@@ -6,18 +6,30 @@ joining threads costs more CPU than the middleware they run. Here a request borr
 thread (one is made when none is idle) and gives it back: still one thread per request for
 the request's whole life, as Django requires, through asgiref's public ThreadSensitiveContext
 with an executor the caller owns.
+
+A sync request's close (request_finished) runs in its thread after the answer is sent, and the
+thread gives itself back when that is done: neither the client nor the event loop waits for it.
+A worker that exits first lets the closes still queued finish (DRAIN_SECONDS at most).
 """
 
 import asyncio
+import atexit
 import contextvars
+import logging
 import os
 import queue
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from contextlib import contextmanager
 
 from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
+
+logger = logging.getLogger(__name__)
+# How long an exiting worker waits for the closes still queued (they take milliseconds; a close
+# that hangs must not hold the exit until the kubelet's SIGKILL).
+DRAIN_SECONDS = 5.0
 
 
 class RequestThread(Executor):
@@ -54,6 +66,22 @@ class RequestThread(Executor):
 
         self.jobs.put(job)
         return answer
+
+    def then(self, function: Callable, afterwards: Callable[[], None]) -> None:
+        """function() in this thread after what it was given, as call() runs it, not waited
+        for: an exception is logged; afterwards() runs in this thread either way."""
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+
+        def job() -> None:
+            try:
+                context.run(run_for, loop, function, ())
+            except Exception:
+                logger.exception("Exception in %r after the answer was sent", function)
+            finally:
+                afterwards()
+
+        self.jobs.put(job)
 
     def submit(self, fn, /, *args, **kwargs) -> Future:
         future: Future = Future()
@@ -94,7 +122,10 @@ def settle(answer: asyncio.Future, result, error: BaseException | None) -> None:
 class RequestThreads:
     def __init__(self, keep_idle: int) -> None:
         self.keep_idle = keep_idle
-        self.idle: list[RequestThread] = []
+        # A deque: a thread gives itself back from its own thread (append and pop are atomic).
+        self.idle: deque[RequestThread] = deque()
+        self.closing: set[RequestThread] = set()  # a response's close queued or running
+        atexit.register(self.drain)
         # Said once here, in the context the server's request tasks inherit: no AsyncToSync
         # executor is current. Unset, each request's ThreadSensitiveContext would find out by
         # a failed lookup, an exception with a repr: a tenth of a request's CPU.
@@ -104,23 +135,36 @@ class RequestThreads:
         """Run the block's thread-sensitive calls (sync_to_async's default) in one thread."""
         return Lent(self, self.take())
 
-    @contextmanager
-    def borrowed(self) -> Iterator[RequestThread]:
-        """A thread for the block to run its sync code in, given back after it."""
-        thread = self.take()
-        try:
-            yield thread
-        finally:
-            self.give_back(thread)
-
     def take(self) -> RequestThread:
-        return self.idle.pop() if self.idle else RequestThread()
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return RequestThread()
 
     def give_back(self, thread: RequestThread) -> None:
+        # From two threads at once the idle count may pass keep_idle by one: harmless.
         if len(self.idle) < self.keep_idle:
             self.idle.append(thread)
         else:
             thread.shutdown(wait=False)
+
+    def finish(self, thread: RequestThread, function: Callable[[], None]) -> None:
+        """function() (a response's close) in the request's thread, which is given back after it."""
+        self.closing.add(thread)
+        thread.then(function, afterwards=lambda: self.closed(thread))
+
+    def closed(self, thread: RequestThread) -> None:
+        self.closing.discard(thread)
+        self.give_back(thread)
+
+    def drain(self) -> None:
+        """Let the closes still queued finish, within DRAIN_SECONDS in all (at exit)."""
+        deadline = time.monotonic() + DRAIN_SECONDS
+        threads = list(self.closing)
+        for thread in threads:
+            thread.shutdown(wait=False)
+        for thread in threads:
+            thread.worker.join(max(0.0, deadline - time.monotonic()))
 
 
 class Lent(ThreadSensitiveContext):

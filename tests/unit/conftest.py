@@ -1,6 +1,7 @@
 """Fixtures for the unit tests: collected static files, and an in-process ASGI client."""
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 
 import pytest
@@ -35,6 +36,16 @@ class AsgiResponse:
         return b"".join(self.chunks)
 
 
+def closes_done(application) -> None:
+    """Wait for the sync requests' closes our handler left queued in its request threads (each
+    runs what it is given in turn), so that no request_finished reaches the next test."""
+    threads = getattr(application, "threads", None)
+    for thread in list(threads.closing) if threads is not None else []:
+        reached = threading.Event()
+        thread.jobs.put(reached.set)
+        assert reached.wait(10), "a request thread is still busy 10 s after its request"
+
+
 class AsgiClient:
     """Drives the real ASGI application in-process and keeps every body chunk it sends."""
 
@@ -50,7 +61,11 @@ class AsgiClient:
         body_parts: list[bytes] | None = None,
     ) -> AsgiResponse:
         """body_parts: the request body, one http.request message each (default: none)."""
-        return asyncio.run(self._request(path, method, headers or {}, scheme, body_parts or [b""]))
+        response = asyncio.run(
+            self._request(path, method, headers or {}, scheme, body_parts or [b""])
+        )
+        closes_done(self.application)
+        return response
 
     @staticmethod
     def scope(path: str, method: str, headers: dict[str, str], scheme: str) -> dict:

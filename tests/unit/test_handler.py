@@ -140,6 +140,10 @@ class CountingThread(request_threads.RequestThread):  # ours
         hops[0] += 1
         return super().call(*args)
 
+    def then(self, *args, **kwargs):
+        hops[0] += 1
+        return super().then(*args, **kwargs)
+
 
 def thread_hops(make_application, path: str, monkeypatch) -> int:
     monkeypatch.setattr(request_threads, "RequestThread", CountingThread)
@@ -239,11 +243,12 @@ def test_a_request_body_is_read_whole(bridges_client, parts):
 
 def test_the_answer_is_out_before_request_finished_runs_in_the_requests_thread(bridges_client):
     """As under WSGI: the client does not wait for request_finished's receivers."""
-    release = threading.Event()
+    finishing, release = threading.Event(), threading.Event()
     finished = []
 
     def slow_finish(**kwargs) -> None:
         finished.append(threading.get_ident())
+        finishing.set()
         release.wait(5)
 
     async def ask() -> list[dict]:
@@ -251,6 +256,7 @@ def test_the_answer_is_out_before_request_finished_runs_in_the_requests_thread(b
         communicator = ApplicationCommunicator(bridges_client.application, scope)
         await communicator.send_input({"type": "http.request", "body": b""})
         answer = [await communicator.receive_output(timeout=2) for _ in range(2)]
+        await asyncio.to_thread(finishing.wait, 5)
         release.set()
         await communicator.wait(timeout=5)
         return answer

@@ -2,6 +2,8 @@
 request's at the same time, and reused afterwards instead of made again."""
 
 import asyncio
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -100,7 +102,73 @@ def test_an_answer_after_the_request_was_cancelled_is_dropped():
 
 def test_a_thread_given_back_past_the_limit_ends():
     threads = RequestThreads(keep_idle=0)
-    with threads.borrowed() as thread:
-        pass
+    thread = threads.take()
+    threads.give_back(thread)
     thread.worker.join(5)
     assert not thread.worker.is_alive()
+
+
+def test_a_finished_requests_thread_is_given_back_only_once_its_close_is_done():
+    threads = RequestThreads(keep_idle=4)
+    closing, release = threading.Event(), threading.Event()
+    ran_in = []
+
+    def close() -> None:
+        ran_in.append(threading.get_ident())
+        closing.set()
+        release.wait(5)
+
+    async def finish_then_take() -> tuple[RequestThread, RequestThread]:
+        thread = threads.take()
+        threads.finish(thread, close)  # returns at once: nothing waits for the close
+        await asyncio.to_thread(closing.wait, 5)
+        meanwhile = threads.take()  # not the closing one
+        release.set()
+        await asyncio.to_thread(thread.jobs.put, None)
+        return thread, meanwhile
+
+    thread, meanwhile = asyncio.run(finish_then_take())
+    thread.worker.join(5)
+    assert meanwhile is not thread
+    assert ran_in == [thread.worker.ident]
+    assert list(threads.idle) == [thread]
+
+
+def test_a_close_that_raises_is_logged_and_its_thread_still_given_back(caplog):
+    threads = RequestThreads(keep_idle=4)
+
+    async def finish_failing() -> RequestThread:
+        thread = threads.take()
+        threads.finish(thread, lambda: int("not a number"))
+        return thread
+
+    thread = asyncio.run(finish_failing())
+    thread.shutdown(wait=True)  # after the close
+    assert list(threads.idle) == [thread]
+    assert "after the answer was sent" in caplog.text
+    assert "ValueError" in caplog.text
+
+
+EXITS_WHILE_CLOSING = """
+import asyncio, time
+from django_runtime.request_threads import RequestThreads
+
+def close():
+    time.sleep(0.5)
+    print("closed", flush=True)
+
+async def finish_and_exit():
+    threads = RequestThreads(keep_idle=4)
+    threads.finish(threads.take(), close)
+
+asyncio.run(finish_and_exit())
+print("exiting", flush=True)
+"""
+
+
+def test_a_worker_that_exits_first_lets_queued_closes_finish():
+    done = subprocess.run(
+        [sys.executable, "-c", EXITS_WHILE_CLOSING], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["exiting", "closed"]
