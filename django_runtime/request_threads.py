@@ -49,16 +49,16 @@ class RequestThread(Executor):
             job()
 
     def call(self, function: Callable, *args) -> asyncio.Future:
-        """function(*args) in this thread as sync_to_async runs it (in a copy of the caller's
-        context, with the loop known to async_to_sync), without its per-call cost (the context
-        copied back, the shield); its result (or exception) in the loop's future."""
+        """function(*args) in this thread as sync_to_async runs it (as_sync_to_async_would),
+        without its per-call cost (the context copied back, the shield); its result (or
+        exception) in the loop's future."""
         loop = asyncio.get_running_loop()
         answer = loop.create_future()
-        context = contextvars.copy_context()
+        run = as_sync_to_async_would(loop, function, args)
 
         def job() -> None:
             try:
-                outcome = (context.run(run_for, loop, function, args), None)
+                outcome = (run(), None)
             except BaseException as error:  # the awaiting request raises it
                 outcome = (None, error)
             if not loop.is_closed():
@@ -70,12 +70,11 @@ class RequestThread(Executor):
     def then(self, function: Callable, afterwards: Callable[[], None]) -> None:
         """function() in this thread after what it was given, as call() runs it, not waited
         for: an exception is logged; afterwards() runs in this thread either way."""
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()
+        run = as_sync_to_async_would(asyncio.get_running_loop(), function, ())
 
         def job() -> None:
             try:
-                context.run(run_for, loop, function, ())
+                run()
             except Exception:
                 logger.exception("Exception in %r after the answer was sent", function)
             finally:
@@ -101,6 +100,15 @@ class RequestThread(Executor):
         self.jobs.put(None)  # after the work already given
         if wait:
             self.worker.join()
+
+
+def as_sync_to_async_would(
+    loop: asyncio.AbstractEventLoop, function: Callable, args: tuple
+) -> Callable[[], object]:
+    """function(*args), to run in a request thread as sync_to_async runs it: in a copy of the
+    caller's context (taken now, on the loop), with the loop known to async_to_sync."""
+    context = contextvars.copy_context()
+    return lambda: context.run(run_for, loop, function, args)
 
 
 def run_for(loop: asyncio.AbstractEventLoop, function: Callable, args: tuple):
