@@ -24,6 +24,7 @@ import time
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from django_runtime.env import env_float, env_int
+from django_runtime.log_writer import write_the_rest
 
 MAX_HEADER_BYTES = env_int("HTTP_MAX_HEADER_BYTES", 64 * 1024)
 MAX_BODY_BYTES = env_int("HTTP_MAX_BODY_BYTES", 10 * 1024 * 1024)
@@ -53,6 +54,7 @@ class ExitOnCut(logging.Filter):
                 file=sys.stderr,
                 flush=True,
             )
+            write_the_rest()  # the request log still queued
             os._exit(EXIT_REQUESTS_CUT)
         return True
 

@@ -124,7 +124,7 @@ def logging_settings() -> dict:
         "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
         "handlers": {
             "stdout": {
-                "class": "logging.StreamHandler",
+                "class": "django_runtime.log_writer.BackgroundStreamHandler",
                 "stream": "ext://sys.stdout",
                 "formatter": "plain",
             }
