@@ -18,18 +18,17 @@ import logging.handlers
 import os
 import queue
 import threading
+import time
 import weakref
 from typing import TextIO
 
 # Seconds of the request log at a thousand requests a second, a few MB at most.
 QUEUED_RECORDS = 10_000
-
-
-class BlockingListener(logging.handlers.QueueListener):
-    """QueueListener whose stop waits for room in a full queue instead of raising queue.Full."""
-
-    def enqueue_sentinel(self) -> None:
-        self.queue.put(self._sentinel)
+# The writer wakes at most this often, and writes what came meanwhile in one write: handing the
+# GIL to a writer thread for each record took the event loop's p99 from 4 ms to 14 ms at 16,000
+# requests a second.
+BATCH_SECONDS = 0.02
+STOP = object()  # queued by stop_writing(): the writer ends after what came before it
 
 
 class BackgroundStreamHandler(logging.handlers.QueueHandler):
@@ -42,45 +41,68 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
         self.capacity = capacity
         # Records arrive formatted by this handler's formatter (QueueHandler.prepare).
         self.writer = logging.StreamHandler(stream)
-        self.listener: BlockingListener | None = None
+        self.thread: threading.Thread | None = None
         self.starting = threading.Lock()
         handlers.add(self)
 
     def enqueue(self, record: logging.LogRecord) -> None:
         if exiting.is_set():
-            self.writer.handle(record)
+            self.write([record])
             return
-        if self.listener is None:
+        if self.thread is None:
             self.start_writing()
         self.queue.put(record)  # full: wait for the writer rather than drop a record
 
     def start_writing(self) -> None:
         with self.starting:
-            if self.listener is None:
-                self.listener = BlockingListener(self.queue, self.writer)
-                self.listener.start()
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.write_batches, name="log", daemon=True)
+                self.thread.start()
 
     def stop_writing(self) -> None:
         """Write what is queued, then stop the thread."""
         with self.starting:
-            listener, self.listener = self.listener, None
-            if listener is not None:
-                listener.stop()
+            thread, self.thread = self.thread, None
+            if thread is not None:
+                self.queue.put(STOP)
+                thread.join()
             # Records queued behind the stop, by a caller that saw the thread still running.
-            while not self.queue.empty():
-                self.writer.handle(self.queue.get_nowait())
-                self.queue.task_done()
+            self.write_and_count(taken(self.queue))
+
+    def write_batches(self) -> None:
+        while True:
+            batch = [self.queue.get()]
+            time.sleep(BATCH_SECONDS)
+            batch += taken(self.queue)
+            self.write_and_count(batch)
+            if any(r is STOP for r in batch):
+                return
+
+    def write_and_count(self, batch: list) -> None:
+        self.write([r for r in batch if r is not STOP])
+        for _ in batch:  # flush() waits for the count
+            self.queue.task_done()
+
+    def write(self, records: list[logging.LogRecord]) -> None:
+        if not records:
+            return
+        writer = self.writer
+        try:
+            writer.stream.write("".join(writer.format(r) + writer.terminator for r in records))
+            writer.flush()
+        except Exception:
+            writer.handleError(records[0])
 
     def start_afresh(self) -> None:
         """In a forked child: the parent's thread is not here, and its queue and lock may be
         mid-use by it (the parent writes what it queued)."""
         self.queue = queue.Queue(self.capacity)
-        self.listener = None
+        self.thread = None
         self.starting = threading.Lock()
 
     def flush(self) -> None:
         """Wait until every queued record is written."""
-        if self.listener is not None:
+        if self.thread is not None:
             self.queue.join()
         self.writer.flush()
 
@@ -88,6 +110,16 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
         self.stop_writing()
         self.writer.close()
         super().close()
+
+
+def taken(records: queue.Queue) -> list:
+    """What the queue holds now, taken out of it."""
+    batch = []
+    while True:
+        try:
+            batch.append(records.get_nowait())
+        except queue.Empty:
+            return batch
 
 
 handlers: "weakref.WeakSet[BackgroundStreamHandler]" = weakref.WeakSet()

@@ -69,7 +69,7 @@ def test_logging_goes_on_while_the_reader_does_not_read_and_every_record_arrives
 
 def test_a_full_queue_makes_the_caller_wait_instead_of_dropping_a_record():
     read_end, stream = unread_pipe()
-    handler = BackgroundStreamHandler(stream, capacity=5)
+    handler = BackgroundStreamHandler(stream, capacity=50)
     logger = logger_to(handler, "test_log_writer.full")
     logged: list[int] = []
     logging_all = in_thread(lambda: log_numbered(logger, logged))
