@@ -119,8 +119,7 @@ class RuntimeASGIHandler(ASGIHandler):
         ):
             return
         if self.view_is_async(scope):
-            async with self.threads.lent() as lent:
-                await self.handle_async_view(scope, receive, send, lent.thread)
+            await self.handle_async_view(scope, receive, send)
         else:
             await self.handle_in_one_hop(scope, receive, send)
 
@@ -180,31 +179,41 @@ class RuntimeASGIHandler(ASGIHandler):
         # Before the chain no middleware has set a request's own urlconf: the project's.
         return resolves_to_async_view(settings.ROOT_URLCONF, path_info)
 
-    async def handle_async_view(self, scope, receive, send, thread: RequestThread) -> None:
-        """Django's ASGIHandler.handle, with its two hops (request_started, and the close that
-        sends request_finished) made straight to the request's thread; Signal.send there
-        runs any async receiver on this loop, as asend would."""
+    async def handle_async_view(self, scope, receive, send) -> None:
+        """Django's ASGIHandler.handle, its thread-sensitive calls in one request thread: the
+        hop for request_started made straight to it, and the response's close (request_finished)
+        queued in it once the answer is out, as the sync lane does; the thread is given back
+        after the close. Signal.send there runs any async receiver on this loop, as asend would."""
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
+        thread = self.threads.take()
+        close = None
+        try:
+            async with ThreadSensitiveContext(executor=thread):
+                close = await self.respond_async(scope, body_file, receive, send, thread)
+        finally:
+            body_file.close()
+            if close is None:  # cancelled, or the chain raised: nothing to close
+                self.threads.give_back(thread)
+            else:
+                self.threads.finish(thread, close)
+
+    async def respond_async(self, scope, body_file, receive, send, thread: RequestThread):
+        """The answer sent; what ends the request: its response's close, or request_finished
+        alone when the client went first and the view was cancelled."""
         set_script_prefix(get_script_prefix(scope))
         started = functools.partial(signals.request_started.send, self.__class__, scope=scope)
         await thread.call(started)
         request, error_response = self.create_request(scope, body_file)
         if request is None:
-            body_file.close()
             await self.send_response(error_response, send)
-            await thread.call(error_response.close)
-            return
-        try:
-            response = await self.respond_unless_disconnected(request, send, receive)
-            if response is None:  # the client went first: the view was cancelled
-                await thread.call(signals.request_finished.send, self.__class__)
-            else:
-                await thread.call(response.close)
-        finally:
-            body_file.close()
+            return error_response.close
+        response = await self.respond_unless_disconnected(request, send, receive)
+        if response is None:
+            return functools.partial(signals.request_finished.send, self.__class__)
+        return response.close
 
     async def respond_unless_disconnected(self, request, send, receive) -> HttpResponse | None:
         """The response, sent, as Django's handler does it; None when the client disconnected

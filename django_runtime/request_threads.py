@@ -7,7 +7,7 @@ thread (one is made when none is idle) and gives it back: still one thread per r
 the request's whole life, as Django requires, through asgiref's public ThreadSensitiveContext
 with an executor the caller owns.
 
-A sync request's close (request_finished) runs in its thread after the answer is sent, and the
+A request's close (request_finished) runs in its thread after the answer is sent, and the
 thread gives itself back when that is done: neither the client nor the event loop waits for it.
 A worker that exits first lets the closes still queued finish (DRAIN_SECONDS at most).
 """
@@ -24,7 +24,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 
-from asgiref.sync import AsyncToSync, SyncToAsync, ThreadSensitiveContext
+from asgiref.sync import AsyncToSync, SyncToAsync
 
 logger = logging.getLogger(__name__)
 # How long an exiting worker waits for the closes still queued (they take milliseconds; a close
@@ -139,10 +139,6 @@ class RequestThreads:
         # a failed lookup, an exception with a repr: a tenth of a request's CPU.
         AsyncToSync.executors.current = None
 
-    def lent(self) -> "Lent":
-        """Run the block's thread-sensitive calls (sync_to_async's default) in one thread."""
-        return Lent(self, self.take())
-
     def take(self) -> RequestThread:
         try:
             return self.idle.pop()
@@ -173,18 +169,3 @@ class RequestThreads:
             thread.shutdown(wait=False)
         for thread in threads:
             thread.worker.join(max(0.0, deadline - time.monotonic()))
-
-
-class Lent(ThreadSensitiveContext):
-    """asgiref's context for thread-sensitive calls, with a lent thread given back on exit."""
-
-    def __init__(self, threads: RequestThreads, thread: RequestThread) -> None:
-        super().__init__(executor=thread)
-        self.threads = threads
-        self.thread = thread
-
-    async def __aexit__(self, exc, value, tb) -> None:
-        try:
-            await super().__aexit__(exc, value, tb)
-        finally:
-            self.threads.give_back(self.thread)

@@ -1,9 +1,9 @@
-"""Sync views that cross back into async code or stream, to pin where each part runs."""
+"""Views that cross between sync and async code or stream, to pin where each part runs."""
 
 import asyncio
 import threading
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +19,15 @@ async def record_loop_thread() -> None:
 def calls_async(request: HttpRequest) -> HttpResponse:
     ran_in["view"] = threading.get_ident()
     async_to_sync(record_loop_thread)()
+    return HttpResponse("called")
+
+
+def record_sync_thread() -> None:
+    ran_in["async view's sync code"] = threading.get_ident()
+
+
+async def calls_sync(request: HttpRequest) -> HttpResponse:
+    await sync_to_async(record_sync_thread)()
     return HttpResponse("called")
 
 
@@ -54,6 +63,7 @@ def echoes(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("calls-async", calls_async),
+    path("calls-sync", calls_sync),
     path("streams", streams),
     path("echoes", echoes),
     path("waits", waits),

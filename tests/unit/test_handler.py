@@ -3,6 +3,7 @@
 import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import asgiref.sync
 import pytest
@@ -13,7 +14,7 @@ from django.templatetags.static import static
 
 from django_runtime import handler, request_threads
 from tests.unit import bridge_views, tripwire
-from tests.unit.conftest import AsgiClient
+from tests.unit.conftest import AsgiClient, closes_done
 
 TRIPWIRE = "tests.unit.tripwire.TripwireMiddleware"
 PROBE_HOST = {"Host": "10.1.2.3"}
@@ -241,31 +242,72 @@ def test_a_request_body_is_read_whole(bridges_client, parts):
     assert (response.status, response.body) == (200, b"".join(parts))
 
 
-def test_the_answer_is_out_before_request_finished_runs_in_the_requests_thread(bridges_client):
-    """As under WSGI: the client does not wait for request_finished's receivers."""
+BOTH_LANES = pytest.mark.parametrize(
+    ("path", "sync_code"),
+    [("/calls-async", "view"), ("/calls-sync", "async view's sync code")],
+    ids=["sync view", "async view"],
+)
+
+
+@dataclass
+class SlowFinish:
+    start: dict
+    body: dict
+    finished_in: list[int]
+    request_done_first: bool  # the request's task ended while request_finished still ran
+
+
+def finish_slowly(application, path: str) -> SlowFinish:
+    """A request whose request_finished receiver holds until the request's task has had 2 s
+    to end."""
     finishing, release = threading.Event(), threading.Event()
-    finished = []
+    finished_in = []
 
     def slow_finish(**kwargs) -> None:
-        finished.append(threading.get_ident())
+        finished_in.append(threading.get_ident())
         finishing.set()
         release.wait(5)
 
-    async def ask() -> list[dict]:
-        scope = AsgiClient.scope("/calls-async", "GET", {}, "https")
-        communicator = ApplicationCommunicator(bridges_client.application, scope)
+    async def ask() -> SlowFinish:
+        scope = AsgiClient.scope(path, "GET", {}, "https")
+        communicator = ApplicationCommunicator(application, scope)
         await communicator.send_input({"type": "http.request", "body": b""})
-        answer = [await communicator.receive_output(timeout=2) for _ in range(2)]
+        start, body = [await communicator.receive_output(timeout=2) for _ in range(2)]
         await asyncio.to_thread(finishing.wait, 5)
+        await asyncio.wait([communicator.future], timeout=2)
+        done_first = communicator.future.done()
         release.set()
         await communicator.wait(timeout=5)
-        return answer
+        return SlowFinish(start, body, finished_in, done_first)
 
     signals.request_finished.connect(slow_finish)
     try:
-        start, body = asyncio.run(ask())
+        return asyncio.run(ask())
     finally:
         release.set()
         signals.request_finished.disconnect(slow_finish)
-    assert (start["status"], body["body"]) == (200, b"called")
-    assert finished == [bridge_views.ran_in["view"]]
+
+
+@BOTH_LANES
+def test_the_answer_is_out_before_request_finished_runs_in_the_requests_thread(
+    bridges_client, path, sync_code
+):
+    """As under WSGI: the client does not wait for request_finished's receivers, which run in
+    the thread that ran the request's sync code."""
+    slow = finish_slowly(bridges_client.application, path)
+    assert (slow.start["status"], slow.body["body"]) == (200, b"called")
+    assert slow.finished_in == [bridge_views.ran_in[sync_code]]
+
+
+@BOTH_LANES
+def test_our_request_is_done_without_waiting_for_request_finished(
+    collected_static, settings, path, sync_code
+):
+    """Nor does the event loop: the close is queued in the request's thread (Django's handler
+    awaits it)."""
+    settings.ROOT_URLCONF = "tests.unit.bridge_views"
+    application = handler.get_asgi_application()
+    slow = finish_slowly(application, path)
+    closes_done(application)
+    assert slow.request_done_first
+    assert slow.finished_in == [bridge_views.ran_in[sync_code]]

@@ -7,17 +7,21 @@ import sys
 import threading
 
 import pytest
-from asgiref.sync import sync_to_async
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
 from django_runtime.request_threads import RequestThread, RequestThreads
 
 
 async def request_threads(threads: RequestThreads, calls: int, pause: float = 0) -> set[int]:
     seen = set()
-    async with threads.lent():
-        for _ in range(calls):
-            seen.add(await sync_to_async(threading.get_ident)())
-            await asyncio.sleep(pause)
+    thread = threads.take()
+    try:
+        async with ThreadSensitiveContext(executor=thread):  # as the handler's lanes do
+            for _ in range(calls):
+                seen.add(await sync_to_async(threading.get_ident)())
+                await asyncio.sleep(pause)
+    finally:
+        threads.give_back(thread)
     return seen
 
 
