@@ -87,11 +87,13 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
         if not records:
             return
         writer = self.writer
-        try:
-            writer.stream.write("".join(writer.format(r) + writer.terminator for r in records))
-            writer.flush()
-        except Exception:
-            writer.handleError(records[0])
+        text = "".join(writer.format(r) + writer.terminator for r in records)
+        with writer.lock:  # in the exit, whoever logs writes, maybe several threads at once
+            try:
+                writer.stream.write(text)
+                writer.stream.flush()
+            except Exception:
+                writer.handleError(records[0])
 
     def start_afresh(self) -> None:
         """In a forked child: the parent's thread is not here, and its queue and lock may be
