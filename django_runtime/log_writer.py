@@ -38,7 +38,6 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
 
     def __init__(self, stream: TextIO | None = None, capacity: int = QUEUED_RECORDS) -> None:
         super().__init__(queue.Queue(capacity))
-        self.capacity = capacity
         # Records arrive formatted by this handler's formatter (QueueHandler.prepare).
         self.writer = logging.StreamHandler(stream)
         self.thread: threading.Thread | None = None
@@ -98,7 +97,7 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
     def start_afresh(self) -> None:
         """In a forked child: the parent's thread is not here, and its queue and lock may be
         mid-use by it (the parent writes what it queued)."""
-        self.queue = queue.Queue(self.capacity)
+        self.queue = queue.Queue(self.queue.maxsize)
         self.thread = None
         self.starting = threading.Lock()
 

@@ -37,7 +37,7 @@ class AsgiResponse:
 
 
 def closes_done(application) -> None:
-    """Wait for the sync requests' closes our handler left queued in its request threads (each
+    """Wait for the requests' closes our handler left queued in its request threads (each
     runs what it is given in turn), so that no request_finished reaches the next test."""
     threads = getattr(application, "threads", None)
     for thread in list(threads.closing) if threads is not None else []:

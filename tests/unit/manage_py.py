@@ -22,15 +22,20 @@ WORKER_ENV = {
 }
 
 
-def python_in_app(*args: str, **env: str) -> subprocess.CompletedProcess:
-    """`python ARGS` in the app's folder with only the given Django environment."""
+def app_environment(**env: str) -> dict[str, str]:
+    """This process's environment with only the given Django environment."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MYSQL_"))}
     clean.pop("DATABASE_URL", None)
+    # django_runtime sits beside the app, as the image puts it beside the app in /app.
+    return {**clean, "PYTHONPATH": str(PROJECT), **env}
+
+
+def python_in_app(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """`python ARGS` in the app's folder with only the given Django environment."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=APP_DIR,
-        # django_runtime sits beside the app, as the image puts it beside the app in /app.
-        env={**clean, "PYTHONPATH": str(PROJECT), **env},
+        env=app_environment(**env),
         capture_output=True,
         text=True,
         timeout=60,

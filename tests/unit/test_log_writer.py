@@ -11,7 +11,7 @@ import threading
 import time
 
 from django_runtime.log_writer import BackgroundStreamHandler
-from tests.unit.manage_py import APP_DIR, PROJECT, WORKER_ENV
+from tests.unit.manage_py import APP_DIR, WORKER_ENV, app_environment, python_in_app
 
 # More than a pipe holds (64 KiB on Linux), in lines of about 90 bytes.
 RECORDS = 2_000
@@ -105,14 +105,7 @@ os.wait()
 
 
 def test_a_handler_closed_by_a_later_config_keeps_writing_and_an_exit_writes_what_is_queued():
-    script = CONFIGURED_TWICE_THEN_EXIT.replace("RECORDS", str(RECORDS))
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        env={**os.environ, "PYTHONPATH": str(PROJECT)},
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = python_in_app("-c", CONFIGURED_TWICE_THEN_EXIT.replace("RECORDS", str(RECORDS)))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert [line.split(" app ")[1] for line in lines if "record" in line] == EXPECTED
@@ -129,14 +122,11 @@ def test_the_server_answers_while_its_stdout_is_not_read():
     """The container's start command, uvicorn serving an async view whose requests each log a
     line, with a stdout pipe that no one reads: the event loop logs each one."""
     port = free_port()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "MYSQL_"))},
-        **WORKER_ENV,
-        "PYTHONPATH": str(PROJECT),
-        "PORT": str(port),
-        "DJANGO_DEMO_ENDPOINTS": "1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-    }
+    env = app_environment(
+        **{**WORKER_ENV, "PORT": str(port)},
+        DJANGO_DEMO_ENDPOINTS="1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+    )
     server = subprocess.Popen(
         [sys.executable, "-m", "django_runtime.serve"],
         cwd=APP_DIR,
