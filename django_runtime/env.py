@@ -22,6 +22,9 @@ CONTRACT = {
     "MYSQL_CONNECT_TIMEOUT": "seconds, default 3",
     "MYSQL_READ_TIMEOUT": "seconds a query may wait for the server, default 10",
     "MYSQL_WRITE_TIMEOUT": "seconds a write may wait for the server, default 10",
+    "DJANGO_CONN_MAX_AGE": "seconds a database connection is reused, default 60 (0: one a request)",
+    "DATABASE_CONNECTIONS_KEPT": "database connections a worker keeps open between requests, "
+    "default 8",
     "SQLITE_PATH": "for local work without MySQL",
     "DJANGO_STATIC_ROOT": "where collectstatic writes; default staticfiles/ beside settings",
     "DJANGO_LOG_LEVEL": "default INFO",

@@ -33,6 +33,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
+from django_runtime.kept_connections import DEFAULT_DATABASE_CONNECTIONS_KEPT, KeptConnections
 from django_runtime.loop_middleware import loop_safe_middleware
 from django_runtime.middleware import (
     LIVENESS_PATH,
@@ -104,7 +105,14 @@ class RuntimeASGIHandler(ASGIHandler):
         self.alive = liveness_response()
         self.alive_start = start_message(self.alive)
         self.alive_body = {"type": "http.response.body", "body": self.alive.content}
-        self.threads = RequestThreads(env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT))
+        kept = KeptConnections(
+            env_int("DATABASE_CONNECTIONS_KEPT", DEFAULT_DATABASE_CONNECTIONS_KEPT)
+        )
+        self.threads = RequestThreads(
+            env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT),
+            after_request=kept.after_request,
+            on_retire=kept.retire,
+        )
 
     def load_middleware(self, is_async: bool = False) -> None:
         with loop_safe_middleware():

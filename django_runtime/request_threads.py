@@ -9,7 +9,8 @@ with an executor the caller owns.
 
 A request's close (request_finished) runs in its thread after the answer is sent, and the
 thread gives itself back when that is done: neither the client nor the event loop waits for it.
-A worker that exits first lets the closes still queued finish (DRAIN_SECONDS at most).
+A worker that exits first lets the closes still queued finish and its threads retire, each
+closing what it holds of its own (DRAIN_SECONDS at most).
 """
 
 import asyncio
@@ -38,15 +39,20 @@ class RequestThread(Executor):
     loop's future (a concurrent Future, with its lock and condition, chained into the loop's
     is half the CPU of a hop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_exit: Callable[[], None] = lambda: None) -> None:
         self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self.on_exit = on_exit
+        self.warm = False  # it kept something for the next request (a database connection)
         # A daemon: an idle thread waits for work forever and must not hold the process open.
         self.worker = threading.Thread(target=self.work, name="request", daemon=True)
         self.worker.start()
 
     def work(self) -> None:
-        while (job := self.jobs.get()) is not None:
-            job()
+        try:
+            while (job := self.jobs.get()) is not None:
+                job()
+        finally:
+            self.on_exit()
 
     def call(self, function: Callable, *args) -> asyncio.Future:
         """function(*args) in this thread as sync_to_async runs it (as_sync_to_async_would),
@@ -128,9 +134,20 @@ def settle(answer: asyncio.Future, result, error: BaseException | None) -> None:
 
 
 class RequestThreads:
-    def __init__(self, keep_idle: int) -> None:
+    def __init__(
+        self,
+        keep_idle: int,
+        after_request: Callable[[], bool] = lambda: False,
+        on_retire: Callable[[], None] = lambda: None,
+    ) -> None:
+        """after_request runs in a request's thread after its close and says whether the thread
+        kept something worth reusing (its database connection): such threads are lent first.
+        on_retire runs in a thread that ends, to let go of what it kept."""
         self.keep_idle = keep_idle
-        # A deque: a thread gives itself back from its own thread (append and pop are atomic).
+        self.after_request = after_request
+        self.on_retire = on_retire
+        # Deques: a thread gives itself back from its own thread (append and pop are atomic).
+        self.warm: deque[RequestThread] = deque()
         self.idle: deque[RequestThread] = deque()
         self.closing: set[RequestThread] = set()  # a response's close queued or running
         atexit.register(self.drain)
@@ -140,31 +157,41 @@ class RequestThreads:
         AsyncToSync.executors.current = None
 
     def take(self) -> RequestThread:
-        try:
-            return self.idle.pop()
-        except IndexError:
-            return RequestThread()
+        for threads in (self.warm, self.idle):
+            try:
+                return threads.pop()
+            except IndexError:
+                pass
+        return RequestThread(self.on_retire)
 
     def give_back(self, thread: RequestThread) -> None:
         # From two threads at once the idle count may pass keep_idle by one: harmless.
-        if len(self.idle) < self.keep_idle:
-            self.idle.append(thread)
+        if len(self.warm) + len(self.idle) < self.keep_idle:
+            (self.warm if thread.warm else self.idle).append(thread)
         else:
             thread.shutdown(wait=False)
 
     def finish(self, thread: RequestThread, function: Callable[[], None]) -> None:
         """function() (a response's close) in the request's thread, which is given back after it."""
         self.closing.add(thread)
-        thread.then(function, afterwards=lambda: self.closed(thread))
+
+        def close() -> None:
+            try:
+                function()
+            finally:
+                thread.warm = self.after_request()
+
+        thread.then(close, afterwards=lambda: self.closed(thread))
 
     def closed(self, thread: RequestThread) -> None:
         self.closing.discard(thread)
         self.give_back(thread)
 
     def drain(self) -> None:
-        """Let the closes still queued finish, within DRAIN_SECONDS in all (at exit)."""
+        """Let the closes still queued finish and every thread retire, within DRAIN_SECONDS in
+        all (at exit)."""
         deadline = time.monotonic() + DRAIN_SECONDS
-        threads = list(self.closing)
+        threads = [*self.closing, *self.warm, *self.idle]
         for thread in threads:
             thread.shutdown(wait=False)
         for thread in threads:

@@ -93,10 +93,14 @@ def loaded_application():
     from django_runtime.core_sharing import share_core
     from django_runtime.env import env_required
     from django_runtime.handler import RuntimeASGIHandler
+    from django_runtime.kept_connections import keep_no_connections
 
     share_core()  # before the worker starts its request threads, which inherit it
     project = import_from_string(env_required("DJANGO_ASGI_APPLICATION", "module:attribute"))
-    return RuntimeASGIHandler() if type(project) is ASGIHandler else project
+    if type(project) is ASGIHandler:
+        return RuntimeASGIHandler()
+    keep_no_connections()  # Django's own handler may be inside: a thread made per request
+    return project
 
 
 class RefusingSupervisor(Multiprocess):

@@ -84,12 +84,15 @@ def with_runtime_middleware(middleware: list[str]) -> list[str]:
 
 def database_from_environment(base_dir: Path) -> dict:
     """DATABASE_URL wins; otherwise MYSQL_* variables; otherwise SQLite for local work."""
-    # Persistent connections leak under ASGI: each request's sync code runs in a
-    # fresh thread, and a connection kept open per thread is never reused or closed.
-    conn_max_age = 0
+    # Kept by our handler's request threads, a few per worker (django_runtime/kept_connections.py);
+    # a kept connection is checked before a request's first query (CONN_HEALTH_CHECKS), so a
+    # database restart costs a reconnect, not an error.
+    conn_max_age = env_int("DJANGO_CONN_MAX_AGE", 60)
     url = os.environ.get("DATABASE_URL")
     if url:
-        database = dj_database_url.parse(url, conn_max_age=conn_max_age)
+        database = dj_database_url.parse(
+            url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0
+        )
     elif os.environ.get("MYSQL_HOST"):
         database = {
             "ENGINE": "django.db.backends.mysql",
@@ -99,12 +102,14 @@ def database_from_environment(base_dir: Path) -> dict:
             "USER": os.environ.get("MYSQL_USER", "app"),
             "PASSWORD": os.environ.get("MYSQL_PASSWORD", ""),
             "CONN_MAX_AGE": conn_max_age,
+            "CONN_HEALTH_CHECKS": conn_max_age > 0,
             "OPTIONS": {"charset": "utf8mb4"},
         }
     else:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(base_dir / "db.sqlite3")),
+            "CONN_MAX_AGE": conn_max_age,
         }
     if database["ENGINE"] == "django.db.backends.mysql":
         database.setdefault("OPTIONS", {}).update(

@@ -175,6 +175,15 @@ class AppServer(Served):
     """The app image, serving."""
 
 
+def network_address(server: AppServer) -> str:
+    """The server's address on its network: as MySQL sees it, and reached from here without
+    docker's port proxy (a process of its own that would compete for the cores)."""
+    container = server.docker
+    container.reload()
+    networks = container.attrs["NetworkSettings"]["Networks"]
+    return next(network["IPAddress"] for network in networks.values() if network["IPAddress"])
+
+
 # uvicorn's workers are spawned by multiprocessing; a killed one stays a zombie until reaped.
 LIST_WORKERS = """
 import os

@@ -27,6 +27,7 @@ from lifecycle.harness.stack import (
     app_server,
     empty_database,
     migrated_database,
+    network_address,
     use_ryuk_only_if_available,
 )
 from lifecycle.harness.wrk import Load, sustained_load
@@ -92,6 +93,18 @@ def server_commands(asgi_application: str, port: int) -> dict[str, list[str] | N
     }
 
 
+# Peers that serve through Django's own ASGI handler, which runs each request's sync code in a
+# thread made for it: a kept database connection is never reused there, and Django's
+# documentation says to turn them off, as these run.
+ONE_CONNECTION_A_REQUEST = {"uvicorn --workers 4", "daphne", "granian ASGI"}
+
+
+def server_environment(name: str, app_env: dict[str, str]) -> dict[str, str]:
+    if name in ONE_CONNECTION_A_REQUEST:
+        return {**app_env, "DJANGO_CONN_MAX_AGE": "0"}
+    return app_env
+
+
 @dataclass(frozen=True)
 class Result:
     row: str
@@ -127,15 +140,6 @@ def cpu_model() -> str:
     text = Path("/proc/cpuinfo").read_text()
     models = re.findall(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
     return f"{models[0] if models else 'unknown CPU'}, {len(models)} cores"
-
-
-def container_address(server: AppServer) -> str:
-    """The server's address on its network, reached from here without docker's port proxy
-    (a process of its own that would compete for the cores)."""
-    container = server.docker
-    container.reload()
-    networks = container.attrs["NetworkSettings"]["Networks"]
-    return next(network["IPAddress"] for network in networks.values() if network["IPAddress"])
 
 
 def measure(base_url: str, paths: dict[str, str], seconds: int, server: str) -> list[Result]:
@@ -287,11 +291,11 @@ def run_peer_bench(
                     bench_image,
                     port,
                     db.network,
-                    db.app_env,
+                    server_environment(name, db.app_env),
                     command=commands[name],
                     run_options=options,
                 ) as server:
-                    base_url = f"http://{container_address(server)}:{port}"
+                    base_url = f"http://{network_address(server)}:{port}"
                     label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
                     loads = measure(base_url, paths, seconds, label)
                     results += [dataclasses.replace(r, server=name) for r in loads]

@@ -18,6 +18,7 @@ from lifecycle.harness.stack import (
     app_environment,
     app_server,
     mysql_server,
+    network_address,
     run_migrations,
     static_root,
     use_ryuk_only_if_available,
@@ -132,20 +133,26 @@ def hashed_static(page) -> str:
     return match.group(1)
 
 
+def as_root(database, sql: str, args: list) -> tuple:
+    """The first row of a query made over a root connection from the test process."""
+    host, port = database.host_port()
+    connection = MySQLdb.connect(host=host, port=port, user="root", password=database.root_password)
+    try:
+        cursor = connection.cursor()
+        cursor.execute(sql, args)
+        return cursor.fetchone()
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def mysql_status(database):
-    """Reads a MySQL global status value over a root connection from the test process."""
+    """Reads a MySQL global status value."""
+    return lambda name: int(as_root(database, "SHOW GLOBAL STATUS LIKE %s", [name])[1])
 
-    def read(name: str) -> int:
-        host, port = database.host_port()
-        connection = MySQLdb.connect(
-            host=host, port=port, user="root", password=database.root_password
-        )
-        try:
-            cursor = connection.cursor()
-            cursor.execute("SHOW GLOBAL STATUS LIKE %s", [name])
-            return int(cursor.fetchone()[1])
-        finally:
-            connection.close()
 
-    return read
+@pytest.fixture
+def connections_from(database):
+    """How many connections an app container holds open to MySQL."""
+    query = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE HOST LIKE %s"
+    return lambda server: as_root(database, query, [f"{network_address(server)}:%"])[0]

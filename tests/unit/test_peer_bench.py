@@ -1,7 +1,15 @@
-"""The peer bench's figures from several rounds."""
+"""The peer bench: its figures from several rounds, and how each server is run."""
 
 from lifecycle.harness.wrk import Load
-from lifecycle.steps.peer_bench import Result, details, medians
+from lifecycle.steps.peer_bench import (
+    ONE_CONNECTION_A_REQUEST,
+    OURS,
+    Result,
+    details,
+    medians,
+    server_commands,
+    server_environment,
+)
 
 
 def load(rate: float, p99: float, errors: int = 0) -> Load:
@@ -35,3 +43,12 @@ def test_the_table_lists_each_round_only_when_there_were_several():
         [Result("row", "ours", load(100, 1.0)), Result("row", "ours", load(140, 1.0))]
     )
     assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
+
+
+def test_only_peers_serving_through_djangos_own_asgi_handler_open_a_connection_a_request():
+    servers = server_commands("project.asgi:application", 8000)
+    assert servers.keys() >= ONE_CONNECTION_A_REQUEST
+    env = {"MYSQL_HOST": "db"}
+    assert server_environment("daphne", env) == {**env, "DJANGO_CONN_MAX_AGE": "0"}
+    assert server_environment("granian WSGI", env) == env
+    assert server_environment(OURS, env) == env

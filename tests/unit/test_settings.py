@@ -35,12 +35,22 @@ def print_setting(expression: str, **env: str) -> str:
     return result.stdout.strip()
 
 
-def test_database_url_selects_mysql_without_persistent_connections():
+DATABASE_KEEPING = (
+    "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['CONN_MAX_AGE'], "
+    "settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
+)
+
+
+def test_database_url_selects_mysql_with_kept_connections_checked_before_reuse():
+    value = print_setting(DATABASE_KEEPING, DATABASE_URL="mysql://app:pw@db.internal:3307/shop")
+    assert value == "django.db.backends.mysql 60 True"
+
+
+def test_kept_connections_can_be_turned_off():
     value = print_setting(
-        "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['CONN_MAX_AGE']",
-        DATABASE_URL="mysql://app:pw@db.internal:3307/shop",
+        DATABASE_KEEPING, DATABASE_URL="mysql://app:pw@db:3306/shop", DJANGO_CONN_MAX_AGE="0"
     )
-    assert value == "django.db.backends.mysql 0"
+    assert value == "django.db.backends.mysql 0 False"
 
 
 def test_mysql_variables_select_mysql_with_a_connect_timeout():
@@ -54,7 +64,8 @@ def test_mysql_variables_select_mysql_with_a_connect_timeout():
     assert "('ENGINE', 'django.db.backends.mysql')" in value
     assert "('HOST', 'db')" in value
     assert "('PORT', 3306)" in value
-    assert "('CONN_MAX_AGE', 0)" in value
+    assert "('CONN_MAX_AGE', 60)" in value
+    assert "('CONN_HEALTH_CHECKS', True)" in value
     assert "'connect_timeout': 3" in value
 
 

@@ -5,6 +5,7 @@ import math
 
 import httpx
 
+from django_runtime.kept_connections import DEFAULT_DATABASE_CONNECTIONS_KEPT
 from lifecycle.harness.http_load import burst
 from lifecycle.harness.stack import INGRESS_HEADERS, PROBE_HEADERS, worker_pids
 
@@ -37,3 +38,13 @@ def test_a_readiness_flood_opens_few_database_connections(app, mysql_status):
     print(f"\n/readyz flood: 2000 probes in {flood.wall_seconds:.2f}s opened {opened} connections")
     assert flood.ok_2xx == 2000, flood
     assert opened <= workers * (math.ceil(flood.wall_seconds) + 2), (opened, flood.wall_seconds)
+
+
+def test_pages_reuse_the_database_connections_their_threads_keep(app, web, mysql_status):
+    """Under Django's own ASGI handler each page opens a connection (a thread is made for each
+    request); ours keeps a few per worker for the next requests."""
+    before = mysql_status("Connections")
+    for _ in range(50):
+        assert web.get("/", follow_redirects=True).status_code == 200
+    opened = mysql_status("Connections") - before - 1  # less this status query's own
+    assert opened <= DEFAULT_DATABASE_CONNECTIONS_KEPT * len(worker_pids(app)), opened

@@ -36,11 +36,13 @@ def test_async_requests_run_concurrently(app):
     assert many.wall_seconds < 8 * single.wall_seconds, (single, many)
 
 
-def test_database_waits_overlap_and_leave_no_connections_behind(app, mysql_status):
-    baseline = mysql_status("Threads_connected")
-    single, many = one_then_many(app.url("/demo/db-sleep?ms=250"), 32)
-    assert many.wall_seconds < 2 * single.wall_seconds, (single, many)
-    assert mysql_status("Threads_connected") == baseline
+def test_database_waits_overlap_and_a_worker_keeps_only_its_few_connections(
+    app_with, connections_from
+):
+    with app_with(DATABASE_CONNECTIONS_KEPT="2") as server:
+        single, many = one_then_many(server.url("/demo/db-sleep?ms=250"), 32)
+        assert many.wall_seconds < 2 * single.wall_seconds, (single, many)
+        assert connections_from(server) <= 2 * len(worker_pids(server))
 
 
 def cores_busy(server, url_path: str, requests: int, concurrency: int) -> float:
