@@ -33,15 +33,12 @@ class KeptConnections:
         """In a request thread, after request_finished: keep what it left open, or close it;
         whether it keeps a connection."""
         me = threading.get_ident()
-        if not holds_open_connection():  # closed by Django (obsolete, broken) or never opened
-            with self.lock:
-                self.keepers.discard(me)
-            return False
+        # Not open: closed by Django (obsolete, broken) or never opened.
+        open_now = holds_open_connection()
         with self.lock:
-            keep = me in self.keepers or len(self.keepers) < self.limit
-            if keep:
-                self.keepers.add(me)
-        if not keep:
+            keep = open_now and (me in self.keepers or len(self.keepers) < self.limit)
+            (self.keepers.add if keep else self.keepers.discard)(me)
+        if open_now and not keep:
             connections.close_all()
         return keep
 

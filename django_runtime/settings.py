@@ -90,9 +90,7 @@ def database_from_environment(base_dir: Path) -> dict:
     conn_max_age = env_int("DJANGO_CONN_MAX_AGE", 60)
     url = os.environ.get("DATABASE_URL")
     if url:
-        database = dj_database_url.parse(
-            url, conn_max_age=conn_max_age, conn_health_checks=conn_max_age > 0
-        )
+        database = dj_database_url.parse(url)
     elif os.environ.get("MYSQL_HOST"):
         database = {
             "ENGINE": "django.db.backends.mysql",
@@ -101,16 +99,14 @@ def database_from_environment(base_dir: Path) -> dict:
             "NAME": os.environ.get("MYSQL_DATABASE", "app"),
             "USER": os.environ.get("MYSQL_USER", "app"),
             "PASSWORD": os.environ.get("MYSQL_PASSWORD", ""),
-            "CONN_MAX_AGE": conn_max_age,
-            "CONN_HEALTH_CHECKS": conn_max_age > 0,
             "OPTIONS": {"charset": "utf8mb4"},
         }
     else:
-        return {
+        database = {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": os.environ.get("SQLITE_PATH", str(base_dir / "db.sqlite3")),
-            "CONN_MAX_AGE": conn_max_age,
         }
+    database.update(CONN_MAX_AGE=conn_max_age, CONN_HEALTH_CHECKS=conn_max_age > 0)
     if database["ENGINE"] == "django.db.backends.mysql":
         database.setdefault("OPTIONS", {}).update(
             # A dead or frozen database must fail a request or a probe quickly, not hold a
