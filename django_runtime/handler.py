@@ -33,7 +33,11 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
-from django_runtime.kept_connections import DEFAULT_DATABASE_CONNECTIONS_KEPT, KeptConnections
+from django_runtime.kept_connections import (
+    DEFAULT_DATABASE_CONNECTION_WAIT_MS,
+    DEFAULT_DATABASE_CONNECTIONS_KEPT,
+    KeptConnections,
+)
 from django_runtime.loop_middleware import loop_safe_middleware
 from django_runtime.middleware import (
     LIVENESS_PATH,
@@ -106,12 +110,14 @@ class RuntimeASGIHandler(ASGIHandler):
         self.alive_start = start_message(self.alive)
         self.alive_body = {"type": "http.response.body", "body": self.alive.content}
         kept = KeptConnections(
-            env_int("DATABASE_CONNECTIONS_KEPT", DEFAULT_DATABASE_CONNECTIONS_KEPT)
+            env_int("DATABASE_CONNECTIONS_KEPT", DEFAULT_DATABASE_CONNECTIONS_KEPT),
+            env_int("DATABASE_CONNECTION_WAIT_MS", DEFAULT_DATABASE_CONNECTION_WAIT_MS) / 1000,
         )
+        kept.lend_to_request_threads()
         self.threads = RequestThreads(
             env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT),
             after_request=kept.after_request,
-            on_retire=kept.retire,
+            after_drain=kept.close_parked,
         )
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -203,10 +209,7 @@ class RuntimeASGIHandler(ASGIHandler):
                 close = await self.respond_async(scope, body_file, receive, send, thread)
         finally:
             body_file.close()
-            if close is None:  # cancelled, or the chain raised: nothing to close
-                self.threads.give_back(thread)
-            else:
-                self.threads.finish(thread, close)
+            self.threads.finish(thread, close)  # None: cancelled, or the chain raised
 
     async def respond_async(self, scope, body_file, receive, send, thread: RequestThread):
         """The answer sent; what ends the request: its response's close, or request_finished
@@ -257,7 +260,7 @@ class RuntimeASGIHandler(ASGIHandler):
             response = await thread.call(self.respond_in_thread, scope, body_file)
         except BaseException:  # no response to close (cancelled, or the chain raised)
             body_file.close()
-            self.threads.give_back(thread)
+            self.threads.finish(thread, None)
             raise
         try:
             if response.streaming:

@@ -1,52 +1,118 @@
-"""Database connections kept open between requests by the request threads, a few per worker.
+"""A worker's database connections, kept between requests and lent to its request threads.
 
 Django keeps a connection per thread for CONN_MAX_AGE seconds. Under its own ASGI handler each
 request's sync code runs in a thread made for it, so a kept connection is never reused (Django's
 documentation says to turn them off there) and a page pays for a new connection: on the sample's
-page that is close to half its CPU. Our request threads are kept (request_threads.py), so their
-connections are reused; this bounds how many stay open. After a request, a thread keeps its
-connections only while fewer than `limit` threads of the worker keep theirs; a thread that
-retires closes its own (a connection may be closed only by the thread that opened it).
+page that is close to half its CPU. Here a worker keeps up to `limit` connections per database
+and lends them to whichever request thread asks first: a thread takes one when its request
+first touches the database (Django's ConnectionHandler.create_connection) and gives it back
+after the request's close. When all are lent, a request waits up to `wait_seconds` for one to
+come back, and waiting requests are handed them in the order they came (under CPU-bound load one
+comes back within about a millisecond, and a new connection costs more than that); only then
+does it open one of its own, closed after its request: waits on a slow database still overlap,
+beyond the limit.
 """
 
 import threading
+from collections import defaultdict, deque
 
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 
-# Per worker: MySQL's default max_connections is 151, shared by every worker of every replica
-# (the manifests' 6 replicas of 2 workers) and, during a rollout, by the old ones too.
+from django_runtime.request_threads import in_request_thread
+
+# Per worker and database: MySQL's default max_connections is 151, shared by every worker of
+# every replica (the manifests' 6 replicas of 2 workers) and, during a rollout, by the old ones.
 DEFAULT_DATABASE_CONNECTIONS_KEPT = 8
+# How long a request waits for a kept connection before it opens one of its own.
+DEFAULT_DATABASE_CONNECTION_WAIT_MS = 20
 
 
-def holds_open_connection() -> bool:
-    """Whether this thread has a database connection open."""
-    return any(c.connection is not None for c in connections.all(initialized_only=True))
+class Waiter:
+    """A request waiting for a kept connection: handed one in turn (first come, first served:
+    one parked instead would go to whichever request asks next, and a waiter could wait out its
+    whole time behind requests that came after it)."""
+
+    def __init__(self) -> None:
+        self.handed: BaseDatabaseWrapper | None = None
+        self.ready = threading.Event()
 
 
 class KeptConnections:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, wait_seconds: float) -> None:
         self.limit = limit
+        self.wait_seconds = wait_seconds
         self.lock = threading.Lock()
-        self.keepers: set[int] = set()  # the threads keeping theirs open
+        self.parked: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)
+        self.kept: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)  # parked or lent
+        self.waiters: dict[str, deque[Waiter]] = defaultdict(deque)
+        self.opened_apart = 0  # connections opened beyond the limit (read by tests and benches)
+        self.make = connections.create_connection
 
-    def after_request(self) -> bool:
-        """In a request thread, after request_finished: keep what it left open, or close it;
-        whether it keeps a connection."""
-        me = threading.get_ident()
-        # Not open: closed by Django (obsolete, broken) or never opened.
-        open_now = holds_open_connection()
-        with self.lock:
-            keep = open_now and (me in self.keepers or len(self.keepers) < self.limit)
-            (self.keepers.add if keep else self.keepers.discard)(me)
-        if open_now and not keep:
-            connections.close_all()
-        return keep
+    def lend_to_request_threads(self) -> None:
+        """Serve the request threads' connections from here (their other threads: Django's)."""
+        connections.create_connection = self.create_connection
 
-    def retire(self) -> None:
-        """In a request thread about to end: close what it kept."""
-        connections.close_all()
+    def create_connection(self, alias: str) -> BaseDatabaseWrapper:
+        if not in_request_thread():
+            return self.make(alias)
+        wrapper = self.borrow(alias)
+        # Django checks that a connection is used only by the thread that made it; this one
+        # now belongs to the borrowing thread alone, until it gives it back.
+        wrapper._thread_ident = threading.get_ident()
+        return wrapper
+
+    def borrow(self, alias: str) -> BaseDatabaseWrapper:
         with self.lock:
-            self.keepers.discard(threading.get_ident())
+            if self.parked[alias]:
+                return self.parked[alias].pop()
+            if len(self.kept[alias]) < self.limit:
+                wrapper = self.make(alias)
+                self.kept[alias].append(wrapper)
+                return wrapper
+            waiter = Waiter()
+            self.waiters[alias].append(waiter)
+        waiter.ready.wait(self.wait_seconds)
+        with self.lock:
+            if waiter.handed is not None:
+                return waiter.handed
+            self.waiters[alias].remove(waiter)
+            self.opened_apart += 1
+        return self.make(alias)  # closed after its request: not kept
+
+    def after_request(self) -> None:
+        """In a request thread after its request: give back what it borrowed."""
+        for wrapper in connections.all(initialized_only=True):
+            del connections[wrapper.alias]
+            # What request_finished does, for a request that ended without it (cancelled, or
+            # its chain raised): the next borrower checks the connection before its first query.
+            wrapper.close_if_unusable_or_obsolete()
+            if not self.give_back(wrapper):
+                wrapper.close()
+
+    def give_back(self, wrapper: BaseDatabaseWrapper) -> bool:
+        """Hand a kept connection to the first waiter, or park it; False for one not kept."""
+        alias = wrapper.alias
+        with self.lock:
+            if not any(wrapper is kept for kept in self.kept[alias]):
+                return False
+            if self.waiters[alias]:
+                waiter = self.waiters[alias].popleft()
+                waiter.handed = wrapper
+                waiter.ready.set()
+            else:
+                self.parked[alias].append(wrapper)
+            return True
+
+    def close_parked(self) -> None:
+        """At exit, once the request threads are done: close every kept connection."""
+        with self.lock:
+            parked = [wrapper for wrappers in self.parked.values() for wrapper in wrappers]
+            self.parked.clear()
+            self.kept.clear()
+        for wrapper in parked:
+            wrapper._thread_ident = threading.get_ident()
+            wrapper.close()
 
 
 def keep_no_connections() -> None:

@@ -9,8 +9,8 @@ with an executor the caller owns.
 
 A request's close (request_finished) runs in its thread after the answer is sent, and the
 thread gives itself back when that is done: neither the client nor the event loop waits for it.
-A worker that exits first lets the closes still queued finish and its threads retire, each
-closing what it holds of its own (DRAIN_SECONDS at most).
+A worker that exits first lets the closes still queued finish and its threads retire
+(DRAIN_SECONDS at most).
 """
 
 import asyncio
@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 # How long an exiting worker waits for the closes still queued (they take milliseconds; a close
 # that hangs must not hold the exit until the kubelet's SIGKILL).
 DRAIN_SECONDS = 5.0
+# Set in each request thread: what it borrows (a database connection) it gives back.
+marked = threading.local()
+
+
+def in_request_thread() -> bool:
+    return getattr(marked, "request_thread", False)
 
 
 class RequestThread(Executor):
@@ -39,20 +45,16 @@ class RequestThread(Executor):
     loop's future (a concurrent Future, with its lock and condition, chained into the loop's
     is half the CPU of a hop)."""
 
-    def __init__(self, on_exit: Callable[[], None] = lambda: None) -> None:
+    def __init__(self) -> None:
         self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
-        self.on_exit = on_exit
-        self.warm = False  # it kept something for the next request (a database connection)
         # A daemon: an idle thread waits for work forever and must not hold the process open.
         self.worker = threading.Thread(target=self.work, name="request", daemon=True)
         self.worker.start()
 
     def work(self) -> None:
-        try:
-            while (job := self.jobs.get()) is not None:
-                job()
-        finally:
-            self.on_exit()
+        marked.request_thread = True
+        while (job := self.jobs.get()) is not None:
+            job()
 
     def call(self, function: Callable, *args) -> asyncio.Future:
         """function(*args) in this thread as sync_to_async runs it (as_sync_to_async_would),
@@ -137,19 +139,17 @@ class RequestThreads:
     def __init__(
         self,
         keep_idle: int,
-        after_request: Callable[[], bool] = lambda: False,
-        on_retire: Callable[[], None] = lambda: None,
+        after_request: Callable[[], None] = lambda: None,
+        after_drain: Callable[[], None] = lambda: None,
     ) -> None:
-        """after_request runs in a request's thread after its close and says whether the thread
-        kept something worth reusing (its database connection): such threads are lent first.
-        on_retire runs in a thread that ends, to let go of what it kept."""
+        """after_request runs in a request's thread after its request, however it ended (to
+        give back what it borrowed); after_drain once the threads are done, at exit."""
         self.keep_idle = keep_idle
         self.after_request = after_request
-        self.on_retire = on_retire
-        # Deques: a thread gives itself back from its own thread (append and pop are atomic).
-        self.warm: deque[RequestThread] = deque()
+        self.after_drain = after_drain
+        # A deque: a thread gives itself back from its own thread (append and pop are atomic).
         self.idle: deque[RequestThread] = deque()
-        self.closing: set[RequestThread] = set()  # a response's close queued or running
+        self.closing: set[RequestThread] = set()  # a request's close queued or running
         atexit.register(self.drain)
         # Said once here, in the context the server's request tasks inherit: no AsyncToSync
         # executor is current. Unset, each request's ThreadSensitiveContext would find out by
@@ -157,42 +157,41 @@ class RequestThreads:
         AsyncToSync.executors.current = None
 
     def take(self) -> RequestThread:
-        for threads in (self.warm, self.idle):
-            try:
-                return threads.pop()
-            except IndexError:
-                pass
-        return RequestThread(self.on_retire)
+        try:
+            return self.idle.pop()
+        except IndexError:
+            return RequestThread()
 
-    def give_back(self, thread: RequestThread) -> None:
-        # From two threads at once the idle count may pass keep_idle by one: harmless.
-        if len(self.warm) + len(self.idle) < self.keep_idle:
-            (self.warm if thread.warm else self.idle).append(thread)
-        else:
-            thread.shutdown(wait=False)
-
-    def finish(self, thread: RequestThread, function: Callable[[], None]) -> None:
-        """function() (a response's close) in the request's thread, which is given back after it."""
+    def finish(self, thread: RequestThread, close: Callable[[], None] | None) -> None:
+        """close() (a response's close; None when there is no response: cancelled, or the chain
+        raised) in the request's thread, after what it runs now; the thread is given back
+        after it."""
         self.closing.add(thread)
 
-        def close() -> None:
+        def end_request() -> None:
             try:
-                function()
+                if close is not None:
+                    close()
             finally:
-                thread.warm = self.after_request()
+                self.after_request()
 
-        thread.then(close, afterwards=lambda: self.closed(thread))
+        thread.then(end_request, afterwards=lambda: self.closed(thread))
 
     def closed(self, thread: RequestThread) -> None:
         self.closing.discard(thread)
-        self.give_back(thread)
+        # From two threads at once the idle count may pass keep_idle by one: harmless.
+        if len(self.idle) < self.keep_idle:
+            self.idle.append(thread)
+        else:
+            thread.shutdown(wait=False)
 
     def drain(self) -> None:
         """Let the closes still queued finish and every thread retire, within DRAIN_SECONDS in
-        all (at exit)."""
+        all (at exit), then after_drain."""
         deadline = time.monotonic() + DRAIN_SECONDS
-        threads = [*self.closing, *self.warm, *self.idle]
+        threads = [*self.closing, *self.idle]
         for thread in threads:
             thread.shutdown(wait=False)
         for thread in threads:
             thread.worker.join(max(0.0, deadline - time.monotonic()))
+        self.after_drain()

@@ -84,7 +84,7 @@ def with_runtime_middleware(middleware: list[str]) -> list[str]:
 
 def database_from_environment(base_dir: Path) -> dict:
     """DATABASE_URL wins; otherwise MYSQL_* variables; otherwise SQLite for local work."""
-    # Kept by our handler's request threads, a few per worker (django_runtime/kept_connections.py);
+    # Kept a few per worker and lent to its request threads (django_runtime/kept_connections.py);
     # a kept connection is checked before a request's first query (CONN_HEALTH_CHECKS), so a
     # database restart costs a reconnect, not an error.
     conn_max_age = env_int("DJANGO_CONN_MAX_AGE", 60)

@@ -1,70 +1,162 @@
-"""Database connections are kept by the request threads between requests, at most a few per
-worker: the threads that keep one are lent first, and a thread that retires closes its own."""
+"""A worker's database connections are kept between requests, at most a few, and lent to
+whichever request thread first needs one; a request waits briefly for one before it opens its
+own, which it closes after; every request gives back what it borrowed, however it ended."""
 
 import textwrap
+
+import pytest
 
 from tests.unit.manage_py import PRODUCTION_ENV, WORKER_ENV, python_in_app
 
 SETTINGS = {"DJANGO_SETTINGS_MODULE": WORKER_ENV["DJANGO_SETTINGS_MODULE"]}
 
-# Five requests at once, each opening a connection in its own thread, with two connections
-# kept per worker: what each thread holds after the closes, then after the threads retire.
-FIVE_AT_ONCE = textwrap.dedent(
+# Requests through the handler's request threads, each querying in its thread; every
+# connection Django opens is recorded.
+REQUESTS = textwrap.dedent(
     """
-    import asyncio, time
+    import asyncio, functools, sys, threading, time
     import django
     django.setup()
     from django.core import signals
     from django.db import connection
-    from django_runtime.kept_connections import KeptConnections, holds_open_connection
+    from django.db.backends.signals import connection_created
+    from django_runtime.kept_connections import KeptConnections
     from django_runtime.request_threads import RequestThreads
 
-    kept = KeptConnections(2)
-    left_open = []  # by each thread as it retires
+    opened = []
+    def record(sender, connection, **kwargs):
+        opened.append(connection)
+    connection_created.connect(record)
+    limit, wait_seconds = int(sys.argv[1]), float(sys.argv[2])
+    kept = KeptConnections(limit, wait_seconds)
+    kept.lend_to_request_threads()
+    threads = RequestThreads(8, after_request=kept.after_request, after_drain=kept.close_parked)
 
-    def retire():
-        kept.retire()
-        left_open.append(holds_open_connection())
+    def still_open():
+        return sum(wrapper.connection is not None for wrapper in opened)
 
-    threads = RequestThreads(8, after_request=kept.after_request, on_retire=retire)
-
-    def page():
+    def page(hold=0.05, fail=False):
         signals.request_started.send(None)
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        time.sleep(0.05)  # the five overlap
+        time.sleep(hold)  # the requests overlap
+        if fail:
+            raise RuntimeError("the chain raised")
 
-    async def request(work=page):
+    async def request(**how):
         thread = threads.take()
-        answer = await thread.call(work)
+        try:
+            await thread.call(functools.partial(page, **how))
+        except RuntimeError:
+            threads.finish(thread, None)  # as the handler does: no response to close
+            return
         threads.finish(thread, lambda: signals.request_finished.send(None))
-        return answer
 
-    async def main():
-        await asyncio.gather(*(request() for _ in range(5)))
+    async def settled():
         while threads.closing:
             await asyncio.sleep(0.01)
-        holding = [await t.call(holds_open_connection) for t in [*threads.warm, *threads.idle]]
-        print("kept after five:", sum(holding), "of", len(holding))
-        print("next request finds one open:", await request(holds_open_connection))
-        while threads.closing:
-            await asyncio.sleep(0.01)
-
-    asyncio.run(main())
-    threads.drain()
-    print("open after retiring:", sum(left_open), "of", len(left_open), len(kept.keepers))
     """
 )
 
 
-def test_a_worker_keeps_at_most_its_limit_lends_those_first_and_closes_them_on_retiring(
-    tmp_path,
-):
+def run(body: str, tmp_path, limit: int, wait_seconds: float) -> list[str]:
+    script = REQUESTS + textwrap.dedent(body)
     database = str(tmp_path / "db.sqlite3")
-    result = python_in_app("-c", FIVE_AT_ONCE, SQLITE_PATH=database, **PRODUCTION_ENV, **SETTINGS)
+    result = python_in_app(
+        "-c", script, str(limit), str(wait_seconds),
+        SQLITE_PATH=database, **PRODUCTION_ENV, **SETTINGS,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [
-        "kept after five: 2 of 5",
-        "next request finds one open: True",
-        "open after retiring: 0 of 5 0",
-    ]
+    return result.stdout.splitlines()
+
+
+def test_a_worker_keeps_at_most_its_limit_and_closes_the_rest_after_their_requests(tmp_path):
+    lines = run(
+        """
+        async def main():
+            await asyncio.gather(*(request() for _ in range(5)))
+            await settled()
+            print("opened", len(opened), "open", still_open(), "apart", kept.opened_apart)
+        asyncio.run(main())
+        threads.drain()
+        print("open after draining", still_open())
+        """,
+        tmp_path,
+        limit=2,
+        wait_seconds=0,
+    )
+    assert lines == ["opened 5 open 2 apart 3", "open after draining 0"]
+
+
+def test_a_request_waits_for_a_kept_connection_another_thread_gives_back(tmp_path):
+    lines = run(
+        """
+        async def main():
+            await asyncio.gather(*(request() for _ in range(3)))
+            await settled()
+            print("opened", len(opened), "open", still_open(), "threads", len(threads.idle))
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=5,
+    )
+    assert lines == ["opened 1 open 1 threads 3"]
+
+
+@pytest.mark.parametrize("how", ["fail=True", "hold=0"])
+def test_a_connection_comes_back_however_its_request_ended(tmp_path, how):
+    lines = run(
+        f"""
+        async def main():
+            await request({how})
+            await settled()
+            print("given back", len(kept.parked["default"]))
+            await asyncio.gather(request(), request())  # the second thread waits for no one
+            await settled()
+            print("opened", len(opened), "apart", kept.opened_apart)
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0,
+    )
+    assert lines == ["given back 1", "opened 2 apart 1"]
+
+
+def test_threads_other_than_request_threads_keep_their_own(tmp_path):
+    lines = run(
+        """
+        def elsewhere():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        other = threading.Thread(target=elsewhere)
+        other.start()
+        other.join()
+        print("opened", len(opened), "kept", sum(map(len, kept.kept.values())))
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0,
+    )
+    assert lines == ["opened 1 kept 0"]
+
+
+def test_a_connection_given_back_goes_to_the_request_waiting_longest(tmp_path):
+    lines = run(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        first = kept.borrow("default")  # the only one kept
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(kept.borrow, "default")
+            while not kept.waiters["default"]:
+                time.sleep(0.001)
+            kept.give_back(first)
+            print("parked", len(kept.parked["default"]), "handed", waiting.result() is first)
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=5,
+    )
+    # Parked instead, it would go to whichever request asks next, not to the one waiting.
+    assert lines == ["parked 0 handed True"]

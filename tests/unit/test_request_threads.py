@@ -21,7 +21,9 @@ async def request_threads(threads: RequestThreads, calls: int, pause: float = 0)
                 seen.add(await sync_to_async(threading.get_ident)())
                 await asyncio.sleep(pause)
     finally:
-        threads.give_back(thread)
+        threads.finish(thread, None)
+    while threads.closing:  # the thread is given back from itself
+        await asyncio.sleep(0.01)
     return seen
 
 
@@ -106,8 +108,13 @@ def test_an_answer_after_the_request_was_cancelled_is_dropped():
 
 def test_a_thread_given_back_past_the_limit_ends():
     threads = RequestThreads(keep_idle=0)
-    thread = threads.take()
-    threads.give_back(thread)
+
+    async def one_request() -> RequestThread:
+        thread = threads.take()
+        threads.finish(thread, None)
+        return thread
+
+    thread = asyncio.run(one_request())
     thread.worker.join(5)
     assert not thread.worker.is_alive()
 
