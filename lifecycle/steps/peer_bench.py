@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 from lifecycle.harness import profile
+from lifecycle.harness.cpu import cpu_seconds
 from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     AppServer,
@@ -110,15 +111,19 @@ class Result:
     row: str
     server: str
     load: Load
+    # The server container's CPU per request: per-core cost, read even where throughput is
+    # bound elsewhere (the DB row: MySQL shares the load generator's core).
+    cpu_ms: float
     rounds: tuple[int, ...] = ()  # each round's requests per second, when there were several
 
 
 def medians(results: list[Result]) -> list[Result]:
-    """One result per row and server from its rounds: the median throughput, p50 and p99, and
-    every error of every round (the machine's noise moves single runs by a tenth)."""
-    by_cell: dict[tuple[str, str], list[Load]] = {}
+    """One result per row and server from its rounds: the median throughput, p50, p99 and CPU
+    per request, and every error of every round (the machine's noise moves single runs by a
+    tenth)."""
+    by_cell: dict[tuple[str, str], list[Result]] = {}
     for result in results:
-        by_cell.setdefault((result.row, result.server), []).append(result.load)
+        by_cell.setdefault((result.row, result.server), []).append(result)
     return [
         Result(
             row,
@@ -130,9 +135,11 @@ def medians(results: list[Result]) -> list[Result]:
                 p99_ms=statistics.median(load.p99_ms for load in loads),
                 errors=sum(load.errors for load in loads),
             ),
+            statistics.median(result.cpu_ms for result in cell),
             tuple(round(load.requests_per_second) for load in loads),
         )
-        for (row, server), loads in by_cell.items()
+        for (row, server), cell in by_cell.items()
+        for loads in [[result.load for result in cell]]
     ]
 
 
@@ -142,18 +149,23 @@ def cpu_model() -> str:
     return f"{models[0] if models else 'unknown CPU'}, {len(models)} cores"
 
 
-def measure(base_url: str, paths: dict[str, str], seconds: int, server: str) -> list[Result]:
+def measure(
+    server: AppServer, base_url: str, paths: dict[str, str], seconds: int, name: str, label: str
+) -> list[Result]:
     results = []
     for row in ROWS:
         url = base_url + paths[row.name]
         sustained_load(url, row.connections, 3, LOAD_CPU, row.headers)  # warm-up
+        before = cpu_seconds(server.docker)
         load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
+        cpu_ms = (cpu_seconds(server.docker) - before) * 1000 / max(load.requests, 1)
         print(
-            f"  {server:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
-            f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  errors {load.errors}",
+            f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
+            f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  "
+            f"CPU {cpu_ms:6.3f} ms/req  errors {load.errors}",
             flush=True,
         )
-        results.append(Result(row.name, server, load))
+        results.append(Result(row.name, name, load, cpu_ms))
     return results
 
 
@@ -191,28 +203,33 @@ def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
 
 
 def summary(results: list[Result]) -> str:
-    """Each row: ours against the best peer, in throughput and in p99 (three decimals: 0.995
-    is not 1.0)."""
+    """Each row: ours against the best peer, in throughput and in p99, and ours' CPU per request
+    against the thriftiest peer's (three decimals: 0.995 is not 1.0)."""
     lines = []
     for row in ROWS:
-        by_server = {r.server: r.load for r in results if r.row == row.name}
-        ours = by_server.get(OURS)
-        peers = {name: load for name, load in by_server.items() if name != OURS}
+        by_server = {r.server: r for r in results if r.row == row.name}
+        ours = by_server.pop(OURS, None)
+        peers = by_server
         if ours is None or not peers:
             continue
-        best_name, best = max(peers.items(), key=lambda item: item[1].requests_per_second)
-        best_p99 = min(load.p99_ms for load in peers.values())
+        best = max(peers.values(), key=lambda peer: peer.load.requests_per_second)
+        best_p99 = min(peer.load.p99_ms for peer in peers.values())
+        least_cpu = min(peer.cpu_ms for peer in peers.values())
         lines.append(
             (
                 row.name,
-                round(ours.requests_per_second),
-                f"{best_name}",
-                round(best.requests_per_second),
-                round(ours.requests_per_second / best.requests_per_second, 3),
-                round(ours.p99_ms / best_p99, 3),
+                round(ours.load.requests_per_second),
+                best.server,
+                round(best.load.requests_per_second),
+                round(ours.load.requests_per_second / best.load.requests_per_second, 3),
+                round(ours.load.p99_ms / best_p99, 3),
+                round(ours.cpu_ms / least_cpu, 3),
             )
         )
-    headers = ("row", "ours req/s", "best peer", "its req/s", "ours / best", "p99 / best p99")
+    headers = (
+        *("row", "ours req/s", "best peer", "its req/s", "ours / best"),
+        *("p99 / best p99", "CPU per request / least peer's"),
+    )
     return render_table(headers, lines)
 
 
@@ -224,12 +241,16 @@ def details(results: list[Result]) -> str:
             round(r.load.requests_per_second),
             round(r.load.p50_ms, 1),
             round(r.load.p99_ms, 1),
+            round(r.cpu_ms, 3),
             r.load.errors,
             " ".join(str(figure) for figure in r.rounds) if len(r.rounds) > 1 else "",
         )
         for r in results
     ]
-    headers = ("row", "server", "req/s", "p50 ms", "p99 ms", "errors", "each round req/s")
+    headers = (
+        *("row", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/request"),
+        *("errors", "each round req/s"),
+    )
     return render_table(headers, rows)
 
 
@@ -297,8 +318,7 @@ def run_peer_bench(
                 ) as server:
                     base_url = f"http://{network_address(server)}:{port}"
                     label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
-                    loads = measure(base_url, paths, seconds, label)
-                    results += [dataclasses.replace(r, server=name) for r in loads]
+                    results += measure(server, base_url, paths, seconds, name, label)
                     if name == OURS and profile_seconds and round_number == 1:
                         profile_ours(server, base_url, paths, profile_seconds, out_dir)
     results = medians(results)

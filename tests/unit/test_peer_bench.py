@@ -1,5 +1,7 @@
 """The peer bench: its figures from several rounds, and how each server is run."""
 
+import re
+
 from lifecycle.harness.wrk import Load
 from lifecycle.steps.peer_bench import (
     ONE_CONNECTION_A_REQUEST,
@@ -9,6 +11,7 @@ from lifecycle.steps.peer_bench import (
     medians,
     server_commands,
     server_environment,
+    summary,
 )
 
 
@@ -20,27 +23,30 @@ def load(rate: float, p99: float, errors: int = 0) -> Load:
 
 def test_each_figure_is_the_median_of_its_rounds_and_no_error_is_lost():
     rounds = [
-        Result("row", "ours", load(300, 9.0)),
-        Result("row", "peer", load(200, 5.0, errors=1)),
-        Result("row", "ours", load(100, 7.0)),
-        Result("row", "peer", load(250, 6.0)),
-        Result("row", "ours", load(200, 8.0)),
-        Result("row", "peer", load(240, 4.0)),
+        Result("row", "ours", load(300, 9.0), 0.5),
+        Result("row", "peer", load(200, 5.0, errors=1), 0.7),
+        Result("row", "ours", load(100, 7.0), 0.9),
+        Result("row", "peer", load(250, 6.0), 0.6),
+        Result("row", "ours", load(200, 8.0), 0.6),
+        Result("row", "peer", load(240, 4.0), 0.8),
     ]
     by_server = {r.server: r for r in medians(rounds)}
     assert by_server["ours"].load.requests_per_second == 200
     assert by_server["ours"].load.p99_ms == 8.0
     assert by_server["ours"].rounds == (300, 100, 200)
+    assert by_server["ours"].cpu_ms == 0.6
     assert by_server["peer"].load.requests_per_second == 240
     assert by_server["peer"].load.errors == 1
     assert by_server["peer"].load.requests == 6900
 
 
 def test_the_table_lists_each_round_only_when_there_were_several():
-    (once,) = medians([Result("row", "ours", load(123, 1.0))])
-    assert details([once]).splitlines()[-1].split() == ["row", "ours", "123", "1", "1.0", "0"]
+    (once,) = medians([Result("row", "ours", load(123, 1.0), 0.25)])
+    assert details([once]).splitlines()[-1].split() == [
+        *("row", "ours", "123", "1", "1.0", "0.25", "0"),
+    ]
     (twice,) = medians(
-        [Result("row", "ours", load(100, 1.0)), Result("row", "ours", load(140, 1.0))]
+        [Result("row", "ours", load(100, 1.0), 1), Result("row", "ours", load(140, 1.0), 1)]
     )
     assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
 
@@ -52,3 +58,13 @@ def test_only_peers_serving_through_djangos_own_asgi_handler_open_a_connection_a
     assert server_environment("daphne", env) == {**env, "DJANGO_CONN_MAX_AGE": "0"}
     assert server_environment("granian WSGI", env) == env
     assert server_environment(OURS, env) == env
+
+
+def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
+    results = [
+        Result("DB page /", "ours", load(1000, 20.0), 0.6),
+        Result("DB page /", "fast", load(1250, 10.0), 0.8),
+        Result("DB page /", "thrifty", load(500, 40.0), 0.5),
+    ]
+    figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
+    assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2"]
