@@ -13,4 +13,5 @@ if settings.DEMO_ENDPOINTS:
         path("demo/cpu", demo_views.sync_cpu, name="demo-cpu"),
         path("demo/async-sleep", demo_views.async_sleep, name="demo-async-sleep"),
         path("demo/db-sleep", demo_views.db_sleep, name="demo-db-sleep"),
+        path("demo/async-db", demo_views.async_db_count, name="demo-async-db"),
     ]

@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from service.bounded import OutOfBounds, bounded_int
+from service.models import PageVisit
 
 MAX_WAIT_MS = 5_000
 MAX_CPU_ROUNDS = 2_000_000
@@ -74,3 +75,8 @@ def db_sleep(request: HttpRequest) -> HttpResponse:
         cursor.execute("SELECT SLEEP(%s)", [ms / 1000])
         cursor.fetchone()
     return JsonResponse({"slept_ms": ms})
+
+
+async def async_db_count(request: HttpRequest) -> HttpResponse:
+    """An async view that reads through the async ORM (its query runs in the request's thread)."""
+    return JsonResponse({"visits": await PageVisit.objects.acount()})

@@ -5,6 +5,7 @@ CPU-bound views only run in parallel across worker processes.
 """
 
 import os
+import time
 from functools import partial
 
 import pytest
@@ -43,6 +44,21 @@ def test_database_waits_overlap_and_a_worker_keeps_only_its_few_connections(
         single, many = one_then_many(server.url("/demo/db-sleep?ms=250"), 32)
         assert many.wall_seconds < 2 * single.wall_seconds, (single, many)
         assert connections_from(server) <= 2 * len(worker_pids(server))
+
+
+def test_async_views_give_back_the_connections_their_orm_calls_borrow(app_with, connections_from):
+    """An async view's ORM call borrows a kept connection in the request's thread; it is given
+    back after the request, as a sync view's is, and one opened beyond the kept is closed."""
+    with app_with(DATABASE_CONNECTIONS_KEPT="2") as server:
+        pages = burst(server.url("/demo/async-db"), 400, 32, headers=INGRESS_HEADERS)
+        assert pages.ok_2xx == 400, pages
+        bound = 2 * len(worker_pids(server))
+        # The last requests' closes run just after their answers.
+        deadline = time.monotonic() + 5
+        while (held := connections_from(server)) > bound and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # Not given back, each thread would hold what it borrowed or opened: one per thread.
+        assert held <= bound, (held, bound)
 
 
 def cores_busy(server, url_path: str, requests: int, concurrency: int) -> float:
