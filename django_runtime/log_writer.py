@@ -5,7 +5,10 @@ A container's stdout is a pipe to the runtime's log reader (containerd's shim, t
 log files). When that reader falls behind (a busy node, a slow disk), the pipe fills within a
 second at a thousand requests a second, and a StreamHandler's write then blocks whoever logged:
 for an async view that is the event loop, and every request in flight waits with it. Here the
-caller only formats its record and queues it; a writer thread does the writes.
+caller only formats its record and queues the line; a writer thread does the writes, a batch at a
+time. The writer holds the GIL only to take the batch and join it (no record, lock or format per
+line in that thread): while it holds it the event loop waits, and with that work per line, every
+20 ms batch at 15,000 requests a second, a static file's p99 was 5 to 17 ms; without, 2 ms.
 
 The queue is bounded: a reader that never comes back costs bounded memory, and once the queue is
 full the caller waits, as it did before, rather than a record being dropped. What is queued is
@@ -14,12 +17,11 @@ written before the process exits; records logged later in the exit are written d
 
 import atexit
 import logging
-import logging.handlers
 import os
-import queue
 import threading
 import time
 import weakref
+from collections import deque
 from typing import TextIO
 
 # Seconds of the request log at a thousand requests a second, a few MB at most.
@@ -31,26 +33,51 @@ BATCH_SECONDS = 0.02
 STOP = object()  # queued by stop_writing(): the writer ends after what came before it
 
 
-class BackgroundStreamHandler(logging.handlers.QueueHandler):
+class BackgroundStreamHandler(logging.Handler):
     """A StreamHandler whose writes happen in a thread of its own (see the module's doc). The
     thread starts with the first record and stops on close(); a record after close() starts it
     again, because logging's dictConfig closes every handler, those it keeps in use included."""
 
     def __init__(self, stream: TextIO | None = None, capacity: int = QUEUED_RECORDS) -> None:
-        super().__init__(queue.Queue(capacity))
-        # Records arrive formatted by this handler's formatter (QueueHandler.prepare).
-        self.writer = logging.StreamHandler(stream)
-        self.thread: threading.Thread | None = None
-        self.starting = threading.Lock()
+        super().__init__()
+        self.capacity = capacity
+        self.writer = logging.StreamHandler(stream)  # its stream, lock and error handling
+        self.start_afresh()
         handlers.add(self)
 
-    def enqueue(self, record: logging.LogRecord) -> None:
+    def start_afresh(self) -> None:
+        """A new queue and no writer (also in a forked child: the parent's thread is not here,
+        and its queue and locks may be mid-use by it; the parent writes what it queued)."""
+        # Lines, flush markers (Events) and STOP; append and popleft are atomic.
+        self.lines: deque = deque()
+        self.pending = threading.Event()  # set when something was queued since the last batch
+        self.drained = threading.Condition()  # a caller waiting for room
+        self.thread: threading.Thread | None = None
+        self.starting = threading.Lock()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record)  # here: a record's arguments may change after the call
+        except Exception:
+            self.handleError(record)
+            return
+        self.enqueue(line)
+
+    def enqueue(self, item) -> None:
         if exiting.is_set():
-            self.write([record])
+            self.write_items([item])
             return
         if self.thread is None:
             self.start_writing()
-        self.queue.put(record)  # full: wait for the writer rather than drop a record
+        if len(self.lines) >= self.capacity:  # wait for the writer rather than drop a line
+            with self.drained:
+                while len(self.lines) >= self.capacity and self.thread is not None:
+                    self.drained.wait(0.1)
+        self.lines.append(item)
+        # After the append: a writer that cleared the flag before this check is woken again,
+        # and one that clears it after takes this line in its batch.
+        if not self.pending.is_set():
+            self.pending.set()
 
     def start_writing(self) -> None:
         with self.starting:
@@ -63,48 +90,50 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
         with self.starting:
             thread, self.thread = self.thread, None
             if thread is not None:
-                self.queue.put(STOP)
+                self.lines.append(STOP)
+                self.pending.set()
                 thread.join()
-            # Records queued behind the stop, by a caller that saw the thread still running.
-            self.write_and_count(taken(self.queue))
+            # Lines queued behind the stop, by a caller that saw the thread still running.
+            self.write_items(taken(self.lines))
 
     def write_batches(self) -> None:
         while True:
-            batch = [self.queue.get()]
+            self.pending.wait()
+            self.pending.clear()
             time.sleep(BATCH_SECONDS)
-            batch += taken(self.queue)
-            self.write_and_count(batch)
-            if any(r is STOP for r in batch):
+            batch = taken(self.lines)
+            with self.drained:
+                self.drained.notify_all()
+            self.write_items(batch)
+            if any(item is STOP for item in batch):
                 return
 
-    def write_and_count(self, batch: list) -> None:
-        self.write([r for r in batch if r is not STOP])
-        for _ in batch:  # flush() waits for the count
-            self.queue.task_done()
+    def write_items(self, items: list) -> None:
+        """Write the lines among items, then release the flushes waiting for them."""
+        self.write([item for item in items if isinstance(item, str)])
+        for item in items:
+            if isinstance(item, threading.Event):
+                item.set()
 
-    def write(self, records: list[logging.LogRecord]) -> None:
-        if not records:
+    def write(self, lines: list[str]) -> None:
+        if not lines:
             return
         writer = self.writer
-        text = "".join(writer.format(r) + writer.terminator for r in records)
+        text = writer.terminator.join(lines) + writer.terminator
         with writer.lock:  # in the exit, whoever logs writes, maybe several threads at once
             try:
                 writer.stream.write(text)
                 writer.stream.flush()
             except Exception:
-                writer.handleError(records[0])
-
-    def start_afresh(self) -> None:
-        """In a forked child: the parent's thread is not here, and its queue and lock may be
-        mid-use by it (the parent writes what it queued)."""
-        self.queue = queue.Queue(self.queue.maxsize)
-        self.thread = None
-        self.starting = threading.Lock()
+                writer.handleError(logging.makeLogRecord({"msg": lines[0]}))
 
     def flush(self) -> None:
-        """Wait until every queued record is written."""
-        if self.thread is not None:
-            self.queue.join()
+        """Wait until every queued line is written."""
+        thread = self.thread
+        if thread is not None and thread.is_alive():
+            written = threading.Event()
+            self.enqueue(written)
+            written.wait()
         self.writer.flush()
 
     def close(self) -> None:
@@ -113,14 +142,9 @@ class BackgroundStreamHandler(logging.handlers.QueueHandler):
         super().close()
 
 
-def taken(records: queue.Queue) -> list:
+def taken(items: deque) -> list:
     """What the queue holds now, taken out of it."""
-    batch = []
-    while True:
-        try:
-            batch.append(records.get_nowait())
-        except queue.Empty:
-            return batch
+    return [items.popleft() for _ in range(len(items))]
 
 
 handlers: "weakref.WeakSet[BackgroundStreamHandler]" = weakref.WeakSet()

@@ -85,6 +85,29 @@ def test_a_full_queue_makes_the_caller_wait_instead_of_dropping_a_record():
     assert reading == EXPECTED
 
 
+def test_lines_are_formatted_by_whoever_logs_and_the_writer_only_writes_them(monkeypatch):
+    """While the writer thread holds the GIL the event loop waits: it takes a batch and joins
+    it, with no work per line (a format, a record, a lock) that would hold the GIL longer."""
+    formatted_in = []
+    format_line = logging.Formatter.format
+
+    def recording(formatter: logging.Formatter, record: logging.LogRecord) -> str:
+        formatted_in.append(threading.current_thread().name)
+        return format_line(formatter, record)
+
+    monkeypatch.setattr(logging.Formatter, "format", recording)
+    read_end, stream = unread_pipe()
+    reading: list[str] = []
+    reader = in_thread(lambda: reading.extend(read_all(read_end)))
+    handler = BackgroundStreamHandler(stream)
+    log_numbered(logger_to(handler, "test_log_writer.formats"), [])
+    handler.close()
+    stream.close()
+    reader.join(10)
+    assert reading == EXPECTED
+    assert set(formatted_in) == {threading.current_thread().name}
+
+
 # Logging configured as a worker's start does it: Django's settings, then uvicorn's own config,
 # whose dictConfig closes every handler it finds, the root's included; then records and an exit
 # right away, and a forked child's records.
