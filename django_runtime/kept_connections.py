@@ -13,6 +13,7 @@ does it open one of its own, closed after its request: waits on a slow database 
 beyond the limit.
 """
 
+import functools
 import threading
 from collections import defaultdict, deque
 
@@ -46,8 +47,10 @@ class KeptConnections:
         self.parked: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)
         self.kept: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)  # parked or lent
         self.waiters: dict[str, deque[Waiter]] = defaultdict(deque)
-        self.opened_apart = 0  # connections opened beyond the limit (read by tests and benches)
-        self.make = connections.create_connection
+        self.opened_apart = 0  # connections opened beyond the limit (read by the tests)
+        # Django's own, not whatever create_connection is now: another pool lending already
+        # (an earlier handler in this process) would lend to this one and never get it back.
+        self.make = functools.partial(type(connections).create_connection, connections)
 
     def lend_to_request_threads(self) -> None:
         """Serve the request threads' connections from here (their other threads: Django's)."""
@@ -56,11 +59,7 @@ class KeptConnections:
     def create_connection(self, alias: str) -> BaseDatabaseWrapper:
         if not in_request_thread():
             return self.make(alias)
-        wrapper = self.borrow(alias)
-        # Django checks that a connection is used only by the thread that made it; this one
-        # now belongs to the borrowing thread alone, until it gives it back.
-        wrapper._thread_ident = threading.get_ident()
-        return wrapper
+        return owned_here(self.borrow(alias))
 
     def borrow(self, alias: str) -> BaseDatabaseWrapper:
         with self.lock:
@@ -111,8 +110,14 @@ class KeptConnections:
             self.parked.clear()
             self.kept.clear()
         for wrapper in parked:
-            wrapper._thread_ident = threading.get_ident()
-            wrapper.close()
+            owned_here(wrapper).close()
+
+
+def owned_here(wrapper: BaseDatabaseWrapper) -> BaseDatabaseWrapper:
+    """The connection, handed to this thread: Django checks that a connection is used only by
+    the thread that made it, and a lent one belongs to its borrower alone until given back."""
+    wrapper._thread_ident = threading.get_ident()
+    return wrapper
 
 
 def keep_no_connections() -> None:

@@ -160,3 +160,26 @@ def test_a_connection_given_back_goes_to_the_request_waiting_longest(tmp_path):
     )
     # Parked instead, it would go to whichever request asks next, not to the one waiting.
     assert lines == ["parked 0 handed True"]
+
+
+def test_a_worker_lending_anew_makes_its_connections_with_djangos_own_method(tmp_path):
+    # A second handler in the same process (a test's, a reload's) lends from a pool of its own;
+    # the first one's pool lends nothing it would never get back.
+    lines = run(
+        """
+        later = KeptConnections(1, 0)
+        later.lend_to_request_threads()
+        threads.after_request = later.after_request
+        async def main():
+            await request()
+            await settled()
+            held = lambda pool: sum(map(len, pool.kept.values()))
+            parked = len(later.parked["default"])
+            print("earlier", held(kept), "later", held(later), "parked", parked)
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0,
+    )
+    assert lines == ["earlier 0 later 1 parked 1"]
