@@ -124,23 +124,25 @@ def medians(results: list[Result]) -> list[Result]:
     by_cell: dict[tuple[str, str], list[Result]] = {}
     for result in results:
         by_cell.setdefault((result.row, result.server), []).append(result)
-    return [
-        Result(
-            row,
-            server,
-            Load(
-                requests=sum(load.requests for load in loads),
-                requests_per_second=statistics.median(load.requests_per_second for load in loads),
-                p50_ms=statistics.median(load.p50_ms for load in loads),
-                p99_ms=statistics.median(load.p99_ms for load in loads),
-                errors=sum(load.errors for load in loads),
-            ),
-            statistics.median(result.cpu_ms for result in cell),
-            tuple(round(load.requests_per_second) for load in loads),
-        )
-        for (row, server), cell in by_cell.items()
-        for loads in [[result.load for result in cell]]
-    ]
+    return [median_of(cell) for cell in by_cell.values()]
+
+
+def median_of(rounds: list[Result]) -> Result:
+    """One row and server's rounds as one result."""
+    loads = [result.load for result in rounds]
+    return Result(
+        rounds[0].row,
+        rounds[0].server,
+        Load(
+            requests=sum(load.requests for load in loads),
+            requests_per_second=statistics.median(load.requests_per_second for load in loads),
+            p50_ms=statistics.median(load.p50_ms for load in loads),
+            p99_ms=statistics.median(load.p99_ms for load in loads),
+            errors=sum(load.errors for load in loads),
+        ),
+        statistics.median(result.cpu_ms for result in rounds),
+        tuple(round(load.requests_per_second) for load in loads),
+    )
 
 
 def cpu_model() -> str:
