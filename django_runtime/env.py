@@ -25,8 +25,8 @@ CONTRACT = {
     "DJANGO_CONN_MAX_AGE": "seconds a database connection is reused, default 60 (0: one a request)",
     "DATABASE_CONNECTIONS_KEPT": "database connections a worker keeps open between requests "
     "and lends to them, default 8",
-    "DATABASE_CONNECTION_WAIT_MS": "how long a request waits for a kept connection before it "
-    "opens one of its own, default 20",
+    "DATABASE_CONNECTION_WAIT_MS": "how long a request waits for a kept connection while none "
+    "comes back before it opens one of its own, default 20",
     "SQLITE_PATH": "for local work without MySQL",
     "DJANGO_STATIC_ROOT": "where collectstatic writes; default staticfiles/ beside settings",
     "DJANGO_LOG_LEVEL": "default INFO",

@@ -6,15 +6,17 @@ documentation says to turn them off there) and a page pays for a new connection:
 page that is close to half its CPU. Here a worker keeps up to `limit` connections per database
 and lends them to whichever request thread asks first: a thread takes one when its request
 first touches the database (Django's ConnectionHandler.create_connection) and gives it back
-after the request's close. When all are lent, a request waits up to `wait_seconds` for one to
-come back, and waiting requests are handed them in the order they came (under CPU-bound load one
-comes back within about a millisecond, and a new connection costs more than that); only then
-does it open one of its own, closed after its request: waits on a slow database still overlap,
-beyond the limit.
+after the request's close. When all are lent, a request waits its turn, handed one in the order
+the requests came, for as long as they keep coming back: under CPU-bound load one comes back
+every millisecond or so, however long the queue, and a new connection would only add to the load
+(on a slower machine the queue is slower, not stalled). Only when none has come back for
+`wait_seconds` (the database, or whatever the holders wait on, is slow) does a request open one
+of its own, closed after its request: waits on a slow database still overlap, beyond the limit.
 """
 
 import functools
 import threading
+import time
 from collections import defaultdict, deque
 
 from django.db import connections
@@ -25,7 +27,7 @@ from django_runtime.request_threads import in_request_thread
 # Per worker and database: MySQL's default max_connections is 151, shared by every worker of
 # every replica (the manifests' 6 replicas of 2 workers) and, during a rollout, by the old ones.
 DEFAULT_DATABASE_CONNECTIONS_KEPT = 8
-# How long a request waits for a kept connection before it opens one of its own.
+# How long a request waits while no kept connection comes back before it opens one of its own.
 DEFAULT_DATABASE_CONNECTION_WAIT_MS = 20
 
 
@@ -47,6 +49,7 @@ class KeptConnections:
         self.parked: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)
         self.kept: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)  # parked or lent
         self.waiters: dict[str, deque[Waiter]] = defaultdict(deque)
+        self.came_back_at: dict[str, float] = defaultdict(float)  # the last give_back's time
         self.opened_apart = 0  # connections opened beyond the limit (read by the tests)
         # Django's own, not whatever create_connection is now: another pool lending already
         # (an earlier handler in this process) would lend to this one and never get it back.
@@ -71,12 +74,17 @@ class KeptConnections:
                 return wrapper
             waiter = Waiter()
             self.waiters[alias].append(waiter)
-        waiter.ready.wait(self.wait_seconds)
-        with self.lock:
-            if waiter.handed is not None:
-                return waiter.handed
-            self.waiters[alias].remove(waiter)
-            self.opened_apart += 1
+        stalled_since = time.monotonic()
+        while True:
+            waiter.ready.wait(stalled_since + self.wait_seconds - time.monotonic())
+            with self.lock:
+                if waiter.handed is not None:
+                    return waiter.handed
+                if self.came_back_at[alias] <= stalled_since:  # none came back meanwhile
+                    self.waiters[alias].remove(waiter)
+                    self.opened_apart += 1
+                    break
+                stalled_since = self.came_back_at[alias]  # the queue moves: wait on
         return self.make(alias)  # closed after its request: not kept
 
     def after_request(self) -> None:
@@ -95,6 +103,7 @@ class KeptConnections:
         with self.lock:
             if not any(wrapper is kept for kept in self.kept[alias]):
                 return False
+            self.came_back_at[alias] = time.monotonic()
             if self.waiters[alias]:
                 waiter = self.waiters[alias].popleft()
                 waiter.handed = wrapper

@@ -1,6 +1,7 @@
 """A worker's database connections are kept between requests, at most a few, and lent to
-whichever request thread first needs one; a request waits briefly for one before it opens its
-own, which it closes after; every request gives back what it borrowed, however it ended."""
+whichever request thread first needs one; a request waits for one while they keep coming back,
+and opens its own, closed after, only when none has come back for a while; every request gives
+back what it borrowed, however it ended."""
 
 import textwrap
 
@@ -160,6 +161,53 @@ def test_a_connection_given_back_goes_to_the_request_waiting_longest(tmp_path):
     )
     # Parked instead, it would go to whichever request asks next, not to the one waiting.
     assert lines == ["parked 0 handed True"]
+
+
+def test_a_request_waits_past_the_wait_while_connections_keep_coming_back(tmp_path):
+    # Its turn comes after 0.24 s, longer than the 0.2 s wait, but one came back 0.12 s before:
+    # on a slow or busy machine the queue is slower, not stalled.
+    lines = run(
+        """
+        from concurrent.futures import ThreadPoolExecutor
+        held = kept.borrow("default")  # the only one kept
+        def use_and_give_back():
+            wrapper = kept.borrow("default")
+            time.sleep(0.12)
+            kept.give_back(wrapper)
+        def waiting(count):
+            while len(kept.waiters["default"]) < count:
+                time.sleep(0.001)
+        with ThreadPoolExecutor(2) as pool:
+            ahead = pool.submit(use_and_give_back)
+            waiting(1)
+            behind = pool.submit(kept.borrow, "default")
+            waiting(2)
+            time.sleep(0.12)
+            kept.give_back(held)
+            ahead.result()
+            print("handed", behind.result() is held, "apart", kept.opened_apart)
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0.2,
+    )
+    assert lines == ["handed True apart 0"]
+
+
+def test_a_request_opens_its_own_when_none_comes_back_for_the_wait(tmp_path):
+    lines = run(
+        """
+        held = kept.borrow("default")  # the only one kept, never given back
+        started = time.monotonic()
+        own = kept.borrow("default")
+        waited = time.monotonic() - started
+        print("own", own is not held, "apart", kept.opened_apart, "waited", 0.1 <= waited < 1)
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0.1,
+    )
+    assert lines == ["own True apart 1 waited True"]
 
 
 def test_a_worker_lending_anew_makes_its_connections_with_djangos_own_method(tmp_path):
