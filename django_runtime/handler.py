@@ -114,9 +114,10 @@ class RuntimeASGIHandler(ASGIHandler):
             env_int("DATABASE_CONNECTION_WAIT_MS", DEFAULT_DATABASE_CONNECTION_WAIT_MS) / 1000,
         )
         kept.lend_to_request_threads()
+        self.kept = kept
         self.threads = RequestThreads(
             env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT),
-            after_request=kept.after_request,
+            after_request=kept.give_back_borrowed,
             after_drain=kept.close_parked,
         )
 
@@ -298,6 +299,11 @@ class RuntimeASGIHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
+        if not response.streaming:
+            # The answer is whole: the chain queries no more. What it borrowed goes back now,
+            # not after the hop to the loop and the send, which under load hold a connection
+            # longer than its queries do (a close that queries borrows again).
+            self.kept.give_back_borrowed()
         return response
 
     async def send_until_disconnect(self, response: HttpResponse, send, receive) -> None:

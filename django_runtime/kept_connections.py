@@ -4,14 +4,15 @@ Django keeps a connection per thread for CONN_MAX_AGE seconds. Under its own ASG
 request's sync code runs in a thread made for it, so a kept connection is never reused (Django's
 documentation says to turn them off there) and a page pays for a new connection: on the sample's
 page that is close to half its CPU. Here a worker keeps up to `limit` connections per database
-and lends them to whichever request thread asks first: a thread takes one when its request
-first touches the database (Django's ConnectionHandler.create_connection) and gives it back
-after the request's close. When all are lent, a request waits its turn, handed one in the order
-the requests came, for as long as they keep coming back: under CPU-bound load one comes back
-every millisecond or so, however long the queue, and a new connection would only add to the load
-(on a slower machine the queue is slower, not stalled). Only when none has come back for
-`wait_seconds` (the database, or whatever the holders wait on, is slow) does a request open one
-of its own, closed after its request: waits on a slow database still overlap, beyond the limit.
+and lends them to whichever request thread asks first: a thread takes one when its request first
+touches the database (Django's ConnectionHandler.create_connection) and gives it back once the
+request's answer is whole (the handler's sync lane), or else after its close. When all are lent,
+a request waits its turn, handed one in the order the requests came, for as long as they keep
+coming back: under CPU-bound load one comes back every millisecond or so, however long the
+queue, and a new connection would only add to the load (on a slower machine the queue is slower,
+not stalled). Only when none has come back for `wait_seconds` (the database, or whatever the
+holders wait on, is slow) does a request open one of its own, closed after its request: waits on
+a slow database still overlap, beyond the limit.
 """
 
 import functools
@@ -25,7 +26,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django_runtime.request_threads import in_request_thread
 
 # Per worker and database: MySQL's default max_connections is 151, shared by every worker of
-# every replica (the manifests' 6 replicas of 2 workers) and, during a rollout, by the old ones.
+# every replica and a rollout's surge: staging's 7 pods of 2 workers hold at most 112;
+# production's 13 would hold 208, so its MySQL needs max_connections raised (or fewer kept).
 DEFAULT_DATABASE_CONNECTIONS_KEPT = 8
 # How long a request waits while no kept connection comes back before it opens one of its own.
 DEFAULT_DATABASE_CONNECTION_WAIT_MS = 20
@@ -87,8 +89,9 @@ class KeptConnections:
                 stalled_since = self.came_back_at[alias]  # the queue moves: wait on
         return self.make(alias)  # closed after its request: not kept
 
-    def after_request(self) -> None:
-        """In a request thread after its request: give back what it borrowed."""
+    def give_back_borrowed(self) -> None:
+        """In a request thread, once its request needs them no more: give back what it
+        borrowed."""
         for wrapper in connections.all(initialized_only=True):
             del connections[wrapper.alias]
             # What request_finished does, for a request that ended without it (cancelled, or

@@ -4,6 +4,7 @@ import asyncio
 import threading
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -47,6 +48,21 @@ def streams(request: HttpRequest) -> StreamingHttpResponse:
     return RecordedStream(parts())
 
 
+def queries(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("queried")
+
+
+def queries_while_streaming(request: HttpRequest) -> StreamingHttpResponse:
+    def rows():
+        with connection.cursor() as cursor:  # the view's connection, still its own
+            cursor.execute("SELECT 1")
+            yield b"queried"
+
+    return StreamingHttpResponse(rows())
+
+
 async def waits(request: HttpRequest) -> HttpResponse:
     try:
         await asyncio.sleep(10)
@@ -67,4 +83,6 @@ urlpatterns = [
     path("streams", streams),
     path("echoes", echoes),
     path("waits", waits),
+    path("queries", queries),
+    path("queries-while-streaming", queries_while_streaming),
 ]

@@ -311,3 +311,31 @@ def test_our_request_is_done_without_waiting_for_request_finished(
     closes_done(application)
     assert slow.request_done_first
     assert slow.finished_in == [bridge_views.ran_in[sync_code]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("path", "parked_at_close"),
+    [("/queries", 1), ("/queries-while-streaming", 0)],
+    ids=["whole answer", "streamed answer"],
+)
+def test_a_whole_answer_gives_back_its_database_connection_before_its_close(
+    collected_static, settings, path, parked_at_close
+):
+    """Not after the hop to the loop and the send: under load those hold it longer than its
+    queries. A streamed answer may still query: its connection is its own until its close."""
+    settings.ROOT_URLCONF = "tests.unit.bridge_views"
+    application = handler.get_asgi_application()
+    parked = lambda: len(application.kept.parked["default"])  # noqa: E731
+    at_close = []
+
+    def record(**kwargs) -> None:
+        at_close.append(parked())
+
+    signals.request_finished.connect(record)
+    try:
+        response = AsgiClient(lambda: application).request(path)
+    finally:
+        signals.request_finished.disconnect(record)
+    assert (response.status, response.body) == (200, b"queried")
+    assert (at_close, parked()) == ([parked_at_close], 1)

@@ -31,7 +31,9 @@ REQUESTS = textwrap.dedent(
     limit, wait_seconds = int(sys.argv[1]), float(sys.argv[2])
     kept = KeptConnections(limit, wait_seconds)
     kept.lend_to_request_threads()
-    threads = RequestThreads(8, after_request=kept.after_request, after_drain=kept.close_parked)
+    threads = RequestThreads(
+        8, after_request=kept.give_back_borrowed, after_drain=kept.close_parked
+    )
 
     def still_open():
         return sum(wrapper.connection is not None for wrapper in opened)
@@ -217,7 +219,7 @@ def test_a_worker_lending_anew_makes_its_connections_with_djangos_own_method(tmp
         """
         later = KeptConnections(1, 0)
         later.lend_to_request_threads()
-        threads.after_request = later.after_request
+        threads.after_request = later.give_back_borrowed
         async def main():
             await request()
             await settled()
