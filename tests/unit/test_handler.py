@@ -10,6 +10,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.core import signals
 from django.core.asgi import get_asgi_application
+from django.db import connection
 from django.templatetags.static import static
 
 from django_runtime import handler, request_threads
@@ -339,3 +340,29 @@ def test_a_whole_answer_gives_back_its_database_connection_before_its_close(
         signals.request_finished.disconnect(record)
     assert (response.status, response.body) == (200, b"queried")
     assert (at_close, parked()) == ([parked_at_close], 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_close_that_queries_after_the_early_give_back_borrows_again_and_gives_it_back(
+    collected_static, settings
+):
+    """A request_finished receiver runs after a whole answer's connection went back: one that
+    queries borrows a kept connection again, which comes back after the close."""
+    settings.ROOT_URLCONF = "tests.unit.bridge_views"
+    application = handler.get_asgi_application()
+    queried = []
+
+    def query_after(**kwargs) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            queried.append(cursor.fetchone()[0])
+
+    signals.request_finished.connect(query_after)
+    try:
+        response = AsgiClient(lambda: application).request("/queries")
+        closes_done(application)
+    finally:
+        signals.request_finished.disconnect(query_after)
+    kept = application.kept
+    assert (response.status, queried) == (200, [1])
+    assert (len(kept.parked["default"]), len(kept.kept["default"]), kept.opened_apart) == (1, 1, 0)

@@ -127,6 +127,41 @@ def test_a_connection_comes_back_however_its_request_ended(tmp_path, how):
     assert lines == ["given back 1", "opened 2 apart 1"]
 
 
+def test_a_connection_left_outside_autocommit_is_closed_not_lent_as_it_is(tmp_path):
+    """Given back early (a whole answer's, before request_finished) or from a request that
+    ended without request_finished: closed as request_finished would, so the next request
+    gets a connection of its own making, not the last one's open transaction."""
+    lines = run(
+        """
+        from django.db import transaction
+
+        def leaves_autocommit_off():
+            page(hold=0)
+            transaction.set_autocommit(False)
+
+        def reports_autocommit():
+            page(hold=0)
+            return transaction.get_autocommit()
+
+        async def main():
+            thread = threads.take()
+            await thread.call(leaves_autocommit_off)
+            threads.finish(thread, None)  # no request_finished
+            await settled()
+            thread = threads.take()
+            print("autocommit", await thread.call(reports_autocommit))
+            threads.finish(thread, None)
+            await settled()
+            print("connected", len(opened))
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0,
+    )
+    assert lines == ["autocommit True", "connected 2"]
+
+
 def test_threads_other_than_request_threads_keep_their_own(tmp_path):
     lines = run(
         """
