@@ -38,6 +38,10 @@ REQUESTS = textwrap.dedent(
     def still_open():
         return sum(wrapper.connection is not None for wrapper in opened)
 
+    def until_waiting(count):
+        while len(kept.waiters["default"]) < count:
+            time.sleep(0.001)
+
     def page(hold=0.05, fail=False):
         signals.request_started.send(None)
         with connection.cursor() as cursor:
@@ -187,8 +191,7 @@ def test_a_connection_given_back_goes_to_the_request_waiting_longest(tmp_path):
         first = kept.borrow("default")  # the only one kept
         with ThreadPoolExecutor(1) as pool:
             waiting = pool.submit(kept.borrow, "default")
-            while not kept.waiters["default"]:
-                time.sleep(0.001)
+            until_waiting(1)
             kept.give_back(first)
             print("parked", len(kept.parked["default"]), "handed", waiting.result() is first)
         """,
@@ -211,14 +214,11 @@ def test_a_request_waits_past_the_wait_while_connections_keep_coming_back(tmp_pa
             wrapper = kept.borrow("default")
             time.sleep(0.12)
             kept.give_back(wrapper)
-        def waiting(count):
-            while len(kept.waiters["default"]) < count:
-                time.sleep(0.001)
         with ThreadPoolExecutor(2) as pool:
             ahead = pool.submit(use_and_give_back)
-            waiting(1)
+            until_waiting(1)
             behind = pool.submit(kept.borrow, "default")
-            waiting(2)
+            until_waiting(2)
             time.sleep(0.12)
             kept.give_back(held)
             ahead.result()
