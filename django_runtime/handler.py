@@ -34,6 +34,7 @@ from django.urls import Resolver404, get_resolver, set_script_prefix
 
 from django_runtime.env import env_int
 from django_runtime.kept_connections import (
+    DEFAULT_DATABASE_ALIVE_WINDOW_MS,
     DEFAULT_DATABASE_CONNECTION_WAIT_MS,
     DEFAULT_DATABASE_CONNECTIONS_KEPT,
     KeptConnections,
@@ -112,6 +113,7 @@ class RuntimeASGIHandler(ASGIHandler):
         kept = KeptConnections(
             env_int("DATABASE_CONNECTIONS_KEPT", DEFAULT_DATABASE_CONNECTIONS_KEPT),
             env_int("DATABASE_CONNECTION_WAIT_MS", DEFAULT_DATABASE_CONNECTION_WAIT_MS) / 1000,
+            env_int("DATABASE_ALIVE_WINDOW_MS", DEFAULT_DATABASE_ALIVE_WINDOW_MS) / 1000,
         )
         kept.lend_to_request_threads()
         self.kept = kept

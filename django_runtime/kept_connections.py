@@ -13,6 +13,12 @@ queue, and a new connection would only add to the load (on a slower machine the 
 not stalled). Only when none has come back for `wait_seconds` (the database, or whatever the
 holders wait on, is slow) does a request open one of its own, closed after its request: waits on
 a slow database still overlap, beyond the limit.
+
+Django checks a kept connection before a request's first query (CONN_HEALTH_CHECKS): a ping, a
+round trip that costs both the worker and the database as much as a small query. A connection that
+came back from a request less than `alive_seconds` ago worked a moment ago, and is lent unchecked
+(as HikariCP's aliveBypassWindowMs): under load every page skips the ping; an idle one, or one
+that saw an error (Django checked it as it came back), is still checked.
 """
 
 import functools
@@ -31,6 +37,9 @@ from django_runtime.request_threads import in_request_thread
 DEFAULT_DATABASE_CONNECTIONS_KEPT = 8
 # How long a request waits while no kept connection comes back before it opens one of its own.
 DEFAULT_DATABASE_CONNECTION_WAIT_MS = 20
+# A kept connection back from a request within this is lent without the ping (0: always pinged).
+# Shorter than any database restart or failover, so a connection one broke is still checked.
+DEFAULT_DATABASE_ALIVE_WINDOW_MS = 500
 
 
 class Waiter:
@@ -44,11 +53,13 @@ class Waiter:
 
 
 class KeptConnections:
-    def __init__(self, limit: int, wait_seconds: float) -> None:
+    def __init__(self, limit: int, wait_seconds: float, alive_seconds: float = 0.0) -> None:
         self.limit = limit
         self.wait_seconds = wait_seconds
+        self.alive_seconds = alive_seconds
         self.lock = threading.Lock()
-        self.parked: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)
+        # Each parked connection with the time it came back.
+        self.parked: dict[str, list[tuple[BaseDatabaseWrapper, float]]] = defaultdict(list)
         self.kept: dict[str, list[BaseDatabaseWrapper]] = defaultdict(list)  # parked or lent
         self.waiters: dict[str, deque[Waiter]] = defaultdict(deque)
         self.came_back_at: dict[str, float] = defaultdict(float)  # the last give_back's time
@@ -69,7 +80,7 @@ class KeptConnections:
     def borrow(self, alias: str) -> BaseDatabaseWrapper:
         with self.lock:
             if self.parked[alias]:
-                return self.parked[alias].pop()
+                return self.checked_if_idle(*self.parked[alias].pop())
             if len(self.kept[alias]) < self.limit:
                 wrapper = self.make(alias)
                 self.kept[alias].append(wrapper)
@@ -81,13 +92,21 @@ class KeptConnections:
             waiter.ready.wait(stalled_since + self.wait_seconds - time.monotonic())
             with self.lock:
                 if waiter.handed is not None:
-                    return waiter.handed
+                    return self.checked_if_idle(waiter.handed, self.came_back_at[alias])
                 if self.came_back_at[alias] <= stalled_since:  # none came back meanwhile
                     self.waiters[alias].remove(waiter)
                     self.opened_apart += 1
                     break
                 stalled_since = self.came_back_at[alias]  # the queue moves: wait on
         return self.make(alias)  # closed after its request: not kept
+
+    def checked_if_idle(
+        self, wrapper: BaseDatabaseWrapper, came_back_at: float
+    ) -> BaseDatabaseWrapper:
+        """The connection, its health check skipped when it came back within the window."""
+        if time.monotonic() - came_back_at < self.alive_seconds:
+            wrapper.health_check_done = True  # Django's own flag: checked in this request
+        return wrapper
 
     def give_back_borrowed(self) -> None:
         """In a request thread, once its request needs them no more: give back what it
@@ -106,19 +125,19 @@ class KeptConnections:
         with self.lock:
             if not any(wrapper is kept for kept in self.kept[alias]):
                 return False
-            self.came_back_at[alias] = time.monotonic()
+            now = self.came_back_at[alias] = time.monotonic()
             if self.waiters[alias]:
                 waiter = self.waiters[alias].popleft()
                 waiter.handed = wrapper
                 waiter.ready.set()
             else:
-                self.parked[alias].append(wrapper)
+                self.parked[alias].append((wrapper, now))
             return True
 
     def close_parked(self) -> None:
         """At exit, once the request threads are done: close every kept connection."""
         with self.lock:
-            parked = [wrapper for wrappers in self.parked.values() for wrapper in wrappers]
+            parked = [wrapper for wrappers in self.parked.values() for wrapper, _ in wrappers]
             self.parked.clear()
             self.kept.clear()
         for wrapper in parked:

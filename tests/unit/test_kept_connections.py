@@ -28,8 +28,15 @@ REQUESTS = textwrap.dedent(
     def record(sender, connection, **kwargs):
         opened.append(connection)
     connection_created.connect(record)
-    limit, wait_seconds = int(sys.argv[1]), float(sys.argv[2])
-    kept = KeptConnections(limit, wait_seconds)
+    checks = []  # Django's health check before a request's first query (CONN_HEALTH_CHECKS)
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+    is_usable = DatabaseWrapper.is_usable
+    def counted(wrapper):
+        checks.append(wrapper)
+        return is_usable(wrapper)
+    DatabaseWrapper.is_usable = counted
+    limit, wait_seconds, alive_seconds = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+    kept = KeptConnections(limit, wait_seconds, alive_seconds)
     kept.lend_to_request_threads()
     threads = RequestThreads(
         8, after_request=kept.give_back_borrowed, after_drain=kept.close_parked
@@ -66,11 +73,13 @@ REQUESTS = textwrap.dedent(
 )
 
 
-def run(body: str, tmp_path, limit: int, wait_seconds: float) -> list[str]:
+def run(
+    body: str, tmp_path, limit: int, wait_seconds: float, alive_seconds: float = 0
+) -> list[str]:
     script = REQUESTS + textwrap.dedent(body)
     database = str(tmp_path / "db.sqlite3")
     result = python_in_app(
-        "-c", script, str(limit), str(wait_seconds),
+        "-c", script, str(limit), str(wait_seconds), str(alive_seconds),
         SQLITE_PATH=database, **PRODUCTION_ENV, **SETTINGS,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -164,6 +173,50 @@ def test_a_connection_left_outside_autocommit_is_closed_not_lent_as_it_is(tmp_pa
         wait_seconds=0,
     )
     assert lines == ["autocommit True", "connected 2"]
+
+
+@pytest.mark.parametrize(
+    ("alive_seconds", "pause", "checks"),
+    [(60, 0, 0), (0, 0, 1), (0.1, 0.3, 1)],
+    ids=["back-within-the-window", "no-window", "idle-past-the-window"],
+)
+def test_a_kept_connection_is_checked_before_reuse_unless_it_came_back_within_the_window(
+    tmp_path, alive_seconds, pause, checks
+):
+    lines = run(
+        f"""
+        async def main():
+            await request(hold=0)
+            await settled()
+            await asyncio.sleep({pause})
+            await request(hold=0)
+            await settled()
+            print("opened", len(opened), "checked", len(checks))
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=0,
+        alive_seconds=alive_seconds,
+    )
+    assert lines == [f"opened 1 checked {checks}"]
+
+
+def test_a_connection_handed_to_a_waiting_request_is_not_checked_again(tmp_path):
+    lines = run(
+        """
+        async def main():
+            await asyncio.gather(*(request() for _ in range(3)))
+            await settled()
+            print("opened", len(opened), "checked", len(checks))
+        asyncio.run(main())
+        """,
+        tmp_path,
+        limit=1,
+        wait_seconds=5,
+        alive_seconds=60,
+    )
+    assert lines == ["opened 1 checked 0"]
 
 
 def test_threads_other_than_request_threads_keep_their_own(tmp_path):
