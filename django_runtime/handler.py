@@ -32,6 +32,7 @@ from django.core.handlers.base import BaseHandler
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, set_script_prefix
 
+from django_runtime.core_sharing import CoreLoad
 from django_runtime.env import env_int
 from django_runtime.kept_connections import (
     DEFAULT_DATABASE_ALIVE_WINDOW_MS,
@@ -121,6 +122,7 @@ class RuntimeASGIHandler(ASGIHandler):
             env_int("REQUEST_THREADS_KEPT", DEFAULT_REQUEST_THREADS_KEPT),
             after_request=kept.give_back_borrowed,
             after_drain=kept.close_parked,
+            has_room=CoreLoad().has_room,
         )
 
     def load_middleware(self, is_async: bool = False) -> None:

@@ -7,6 +7,9 @@ thread (one is made when none is idle) and gives it back: still one thread per r
 the request's whole life, as Django requires, through asgiref's public ThreadSensitiveContext
 with an executor the caller owns.
 
+A request gets a thread that yields to the event loop while the worker has room on its core,
+and one at the loop's priority under full load (django_runtime.core_sharing): two pools.
+
 A request's close (request_finished) runs in its thread after the answer is sent, and the
 thread gives itself back when that is done: neither the client nor the event loop waits for it.
 A worker that exits first lets the closes still queued finish and its threads retire
@@ -27,6 +30,8 @@ from concurrent.futures import Executor, Future
 
 from asgiref.sync import AsyncToSync, SyncToAsync
 
+from django_runtime.core_sharing import yield_to_loop
+
 logger = logging.getLogger(__name__)
 # How long an exiting worker waits for the closes still queued (they take milliseconds; a close
 # that hangs must not hold the exit until the kubelet's SIGKILL).
@@ -45,7 +50,8 @@ class RequestThread(Executor):
     loop's future (a concurrent Future, with its lock and condition, chained into the loop's
     is half the CPU of a hop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, yielding: bool = False) -> None:
+        self.yielding = yielding  # runs after the event loop (core_sharing.yield_to_loop)
         self.jobs: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
         # A daemon: an idle thread waits for work forever and must not hold the process open.
         self.worker = threading.Thread(target=self.work, name="request", daemon=True)
@@ -53,6 +59,8 @@ class RequestThread(Executor):
 
     def work(self) -> None:
         marked.request_thread = True
+        if self.yielding:
+            yield_to_loop()
         while (job := self.jobs.get()) is not None:
             job()
 
@@ -141,14 +149,18 @@ class RequestThreads:
         keep_idle: int,
         after_request: Callable[[], None] = lambda: None,
         after_drain: Callable[[], None] = lambda: None,
+        has_room: Callable[[], bool] = lambda: False,
     ) -> None:
         """after_request runs in a request's thread after its request, however it ended (to
-        give back what it borrowed); after_drain once the threads are done, at exit."""
+        give back what it borrowed); after_drain once the threads are done, at exit; while
+        has_room(), a request gets a thread that yields to the event loop."""
         self.keep_idle = keep_idle
         self.after_request = after_request
         self.after_drain = after_drain
-        # A deque: a thread gives itself back from its own thread (append and pop are atomic).
-        self.idle: deque[RequestThread] = deque()
+        self.has_room = has_room
+        # Deques: a thread gives itself back from its own thread (append and pop are atomic).
+        self.idle: deque[RequestThread] = deque()  # at the loop's priority
+        self.idle_yielding: deque[RequestThread] = deque()
         self.closing: set[RequestThread] = set()  # a request's close queued or running
         atexit.register(self.drain)
         # Said once here, in the context the server's request tasks inherit: no AsyncToSync
@@ -157,10 +169,14 @@ class RequestThreads:
         AsyncToSync.executors.current = None
 
     def take(self) -> RequestThread:
+        yielding = self.has_room()
         try:
-            return self.idle.pop()
+            return self.pool(yielding).pop()
         except IndexError:
-            return RequestThread()
+            return RequestThread(yielding)
+
+    def pool(self, yielding: bool) -> deque[RequestThread]:
+        return self.idle_yielding if yielding else self.idle
 
     def finish(self, thread: RequestThread, close: Callable[[], None] | None) -> None:
         """close() (a response's close; None when there is no response: cancelled, or the chain
@@ -180,8 +196,9 @@ class RequestThreads:
     def closed(self, thread: RequestThread) -> None:
         self.closing.discard(thread)
         # From two threads at once the idle count may pass keep_idle by one: harmless.
-        if len(self.idle) < self.keep_idle:
-            self.idle.append(thread)
+        pool = self.pool(thread.yielding)
+        if len(pool) < self.keep_idle:
+            pool.append(thread)
         else:
             thread.shutdown(wait=False)
 
@@ -189,7 +206,7 @@ class RequestThreads:
         """Let the closes still queued finish and every thread retire, within DRAIN_SECONDS in
         all (at exit), then after_drain."""
         deadline = time.monotonic() + DRAIN_SECONDS
-        threads = [*self.closing, *self.idle]
+        threads = [*self.closing, *self.idle, *self.idle_yielding]
         for thread in threads:
             thread.shutdown(wait=False)
         for thread in threads:

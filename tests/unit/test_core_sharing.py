@@ -4,6 +4,7 @@ import errno
 import os
 import sys
 import threading
+import time
 
 from django_runtime import core_sharing
 
@@ -52,3 +53,13 @@ def test_a_sandbox_that_refuses_it_leaves_one_line_and_the_default(monkeypatch, 
     assert capsys.readouterr().err == (
         "CPU_BATCH_SCHEDULING: Operation not permitted; default scheduling\n"
     )
+
+
+def test_a_worker_has_room_until_it_uses_most_of_a_core():
+    load = core_sharing.CoreLoad(sample_seconds=0.1)
+    time.sleep(0.15)
+    idle = load.has_room()
+    deadline = time.monotonic() + 0.15
+    while time.monotonic() < deadline:  # the whole core, in this thread
+        pass
+    assert (idle, load.has_room()) == (True, False)

@@ -2,6 +2,7 @@
 request's at the same time, and reused afterwards instead of made again."""
 
 import asyncio
+import os
 import subprocess
 import sys
 import threading
@@ -9,6 +10,7 @@ import threading
 import pytest
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 
+from django_runtime import core_sharing
 from django_runtime.request_threads import RequestThread, RequestThreads
 
 
@@ -183,3 +185,35 @@ def test_a_worker_that_exits_first_lets_queued_closes_finish():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["exiting", "closed"]
+
+
+def nice_of(thread: RequestThread) -> int:
+    thread.submit(lambda: None).result()  # it has started and set its priority
+    return os.getpriority(os.PRIO_PROCESS, thread.worker.native_id)
+
+
+@pytest.mark.parametrize(("room", "lower"), [(True, core_sharing.YIELDING_NICE), (False, 0)])
+def test_a_request_thread_yields_to_the_event_loop_only_while_the_worker_has_room(room, lower):
+    threads = RequestThreads(keep_idle=4, has_room=lambda: room)
+    thread = threads.take()
+    try:
+        assert (thread.yielding, nice_of(thread)) == (
+            room,
+            os.getpriority(os.PRIO_PROCESS, 0) + lower,
+        )
+    finally:
+        thread.shutdown()
+
+
+def test_a_thread_goes_back_to_its_own_pool():
+    room = [True]
+    threads = RequestThreads(keep_idle=4, has_room=lambda: room[0])
+
+    async def one_then_the_other():
+        yielding = await request_threads(threads, 1)
+        room[0] = False
+        return yielding, await request_threads(threads, 1)
+
+    yielding, at_loop_priority = asyncio.run(one_then_the_other())
+    assert yielding != at_loop_priority
+    assert (len(threads.idle_yielding), len(threads.idle)) == (1, 1)
