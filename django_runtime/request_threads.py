@@ -196,9 +196,8 @@ class RequestThreads:
     def closed(self, thread: RequestThread) -> None:
         self.closing.discard(thread)
         # From two threads at once the idle count may pass keep_idle by one: harmless.
-        pool = self.pool(thread.yielding)
-        if len(pool) < self.keep_idle:
-            pool.append(thread)
+        if len(self.idle) + len(self.idle_yielding) < self.keep_idle:
+            self.pool(thread.yielding).append(thread)
         else:
             thread.shutdown(wait=False)
 

@@ -4,7 +4,6 @@ import errno
 import os
 import sys
 import threading
-import time
 
 from django_runtime import core_sharing
 
@@ -55,11 +54,29 @@ def test_a_sandbox_that_refuses_it_leaves_one_line_and_the_default(monkeypatch, 
     )
 
 
-def test_a_worker_has_room_until_it_uses_most_of_a_core():
+class Clocks:
+    """Wall and CPU time as a test sets them."""
+
+    def __init__(self) -> None:
+        self.wall = self.cpu = 0.0
+
+    def monotonic(self) -> float:
+        return self.wall
+
+    def process_time(self) -> float:
+        return self.cpu
+
+
+def test_a_worker_has_room_until_it_uses_most_of_a_core(monkeypatch):
+    clocks = Clocks()
+    monkeypatch.setattr(core_sharing, "time", clocks)
     load = core_sharing.CoreLoad(sample_seconds=0.1)
-    time.sleep(0.15)
-    idle = load.has_room()
-    deadline = time.monotonic() + 0.15
-    while time.monotonic() < deadline:  # the whole core, in this thread
-        pass
-    assert (idle, load.has_room()) == (True, False)
+    seen = []
+    for cpu in (0.03, 0.06, 0.09):  # a share of the last 0.1 s of wall time
+        clocks.wall += 0.1
+        clocks.cpu += cpu
+        seen.append(load.has_room())
+    clocks.wall += 0.05  # within the sample: the last reading holds
+    clocks.cpu += 0.0
+    seen.append(load.has_room())
+    assert seen == [True, True, False, False]
