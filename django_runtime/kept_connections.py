@@ -48,7 +48,7 @@ class Waiter:
     whole time behind requests that came after it)."""
 
     def __init__(self) -> None:
-        self.handed: BaseDatabaseWrapper | None = None
+        self.handed: tuple[BaseDatabaseWrapper, float] | None = None  # and when it came back
         self.ready = threading.Event()
 
 
@@ -92,7 +92,7 @@ class KeptConnections:
             waiter.ready.wait(stalled_since + self.wait_seconds - time.monotonic())
             with self.lock:
                 if waiter.handed is not None:
-                    return self.checked_if_idle(waiter.handed, self.came_back_at[alias])
+                    return self.checked_if_idle(*waiter.handed)
                 if self.came_back_at[alias] <= stalled_since:  # none came back meanwhile
                     self.waiters[alias].remove(waiter)
                     self.opened_apart += 1
@@ -128,7 +128,7 @@ class KeptConnections:
             now = self.came_back_at[alias] = time.monotonic()
             if self.waiters[alias]:
                 waiter = self.waiters[alias].popleft()
-                waiter.handed = wrapper
+                waiter.handed = (wrapper, now)
                 waiter.ready.set()
             else:
                 self.parked[alias].append((wrapper, now))
