@@ -27,8 +27,9 @@ CONTRACT = {
     "and lends to them, default 8",
     "DATABASE_CONNECTION_WAIT_MS": "how long a request waits for a kept connection while none "
     "comes back before it opens one of its own, default 20",
-    "DATABASE_ALIVE_WINDOW_MS": "a kept connection back from a request within this is lent "
-    "without Django's health check, default 500 (0: always checked)",
+    "DATABASE_ALIVE_WINDOW_MS": "a kept connection back from a request within this, and not "
+    "closed by the database since, is lent without Django's health check, default 500 "
+    "(0: always checked)",
     "SQLITE_PATH": "for local work without MySQL",
     "DJANGO_STATIC_ROOT": "where collectstatic writes; default staticfiles/ beside settings",
     "DJANGO_LOG_LEVEL": "default INFO",

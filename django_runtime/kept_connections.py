@@ -17,11 +17,14 @@ a slow database still overlap, beyond the limit.
 Django checks a kept connection before a request's first query (CONN_HEALTH_CHECKS): a ping, a
 round trip that costs both the worker and the database as much as a small query. A connection that
 came back from a request less than `alive_seconds` ago worked a moment ago, and is lent unchecked
-(as HikariCP's aliveBypassWindowMs): under load every page skips the ping; an idle one, or one
-that saw an error (Django checked it as it came back), is still checked.
+(as HikariCP's aliveBypassWindowMs) while its socket has nothing to read: under load every page
+skips the ping. A connection the database closed meanwhile (a restart, a failover, a KILL) has
+the end of its stream to read there, as go-sql-driver/mysql's connection check finds it, and is
+checked; so is an idle one, and one that saw an error (Django checked it as it came back).
 """
 
 import functools
+import select
 import threading
 import time
 from collections import defaultdict, deque
@@ -37,8 +40,9 @@ from django_runtime.request_threads import in_request_thread
 DEFAULT_DATABASE_CONNECTIONS_KEPT = 8
 # How long a request waits while no kept connection comes back before it opens one of its own.
 DEFAULT_DATABASE_CONNECTION_WAIT_MS = 20
-# A kept connection back from a request within this is lent without the ping (0: always pinged).
-# Shorter than any database restart or failover, so a connection one broke is still checked.
+# A kept connection back from a request within this is lent without the ping (0: always pinged),
+# unless the database closed it meanwhile (socket_quiet). What no socket shows (a network cut
+# that leaves the socket silent) fails at most the requests lent a connection within it.
 DEFAULT_DATABASE_ALIVE_WINDOW_MS = 500
 
 
@@ -103,8 +107,9 @@ class KeptConnections:
     def checked_if_idle(
         self, wrapper: BaseDatabaseWrapper, came_back_at: float
     ) -> BaseDatabaseWrapper:
-        """The connection, its health check skipped when it came back within the window."""
-        if time.monotonic() - came_back_at < self.alive_seconds:
+        """The connection, its health check skipped when it came back within the window and
+        nothing came on its socket since."""
+        if time.monotonic() - came_back_at < self.alive_seconds and socket_quiet(wrapper):
             wrapper.health_check_done = True  # Django's own flag: checked in this request
         return wrapper
 
@@ -142,6 +147,22 @@ class KeptConnections:
             self.kept.clear()
         for wrapper in parked:
             owned_here(wrapper).close()
+
+
+def socket_quiet(wrapper: BaseDatabaseWrapper) -> bool:
+    """Nothing to read on the connection's socket, as between a live connection's queries; a
+    server that closed it left the end of its stream (or an error packet) there. One system
+    call, no round trip; a connection with no socket (SQLite, or none open) has nothing to lose."""
+    fileno = getattr(wrapper.connection, "fileno", None)
+    if fileno is None:
+        return True
+    try:
+        descriptor = fileno()
+    except Exception:  # the driver's own error for a closed connection: let Django check it
+        return False
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN)
+    return not poller.poll(0)
 
 
 def owned_here(wrapper: BaseDatabaseWrapper) -> BaseDatabaseWrapper:

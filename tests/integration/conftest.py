@@ -152,6 +152,28 @@ def mysql_status(database):
 
 
 @pytest.fixture
+def kill_connections_from(database):
+    """KILL every connection an app container holds to MySQL, as a DBA or a failover does; how
+    many there were."""
+    query = "SELECT ID FROM information_schema.PROCESSLIST WHERE HOST LIKE %s"
+
+    def kill(server) -> int:
+        host, port = database.host_port()
+        root = MySQLdb.connect(host=host, port=port, user="root", password=database.root_password)
+        try:
+            cursor = root.cursor()
+            cursor.execute(query, [f"{network_address(server)}:%"])
+            ids = [row[0] for row in cursor.fetchall()]
+            for thread_id in ids:
+                cursor.execute(f"KILL {int(thread_id)}")
+            return len(ids)
+        finally:
+            root.close()
+
+    return kill
+
+
+@pytest.fixture
 def connections_from(database):
     """How many connections an app container holds open to MySQL."""
     query = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE HOST LIKE %s"

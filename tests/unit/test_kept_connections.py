@@ -3,10 +3,14 @@ whichever request thread first needs one; a request waits for one while they kee
 and opens its own, closed after, only when none has come back for a while; every request gives
 back what it borrowed, however it ended."""
 
+import socket
 import textwrap
+import time
+from types import SimpleNamespace
 
 import pytest
 
+from django_runtime.kept_connections import KeptConnections
 from tests.unit.manage_py import PRODUCTION_ENV, WORKER_ENV, python_in_app
 
 SETTINGS = {"DJANGO_SETTINGS_MODULE": WORKER_ENV["DJANGO_SETTINGS_MODULE"]}
@@ -217,6 +221,21 @@ def test_a_connection_handed_to_a_waiting_request_is_not_checked_again(tmp_path)
         alive_seconds=60,
     )
     assert lines == ["opened 1 checked 0"]
+
+
+def test_a_connection_the_database_closed_is_checked_even_within_the_window():
+    """A database that closed a kept connection (a restart, a failover, a KILL) left the end of
+    its stream on the socket: the connection is checked, however recently it came back."""
+    kept = KeptConnections(1, 0, alive_seconds=60)
+    ours, database_side = socket.socketpair()
+    wrapper = SimpleNamespace(connection=ours, health_check_done=False)
+    with ours:
+        kept.checked_if_idle(wrapper, time.monotonic())
+        lent_unchecked = wrapper.health_check_done
+        wrapper.health_check_done = False
+        database_side.close()
+        kept.checked_if_idle(wrapper, time.monotonic())
+    assert (lent_unchecked, wrapper.health_check_done) == (True, False)
 
 
 def test_threads_other_than_request_threads_keep_their_own(tmp_path):

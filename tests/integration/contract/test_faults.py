@@ -139,3 +139,14 @@ def test_mysql_restart_makes_readiness_fail_then_recover_without_app_restart(own
     server.docker.reload()
     assert server.docker.attrs["State"]["StartedAt"] == started_at
     assert server.docker.attrs["RestartCount"] == 0
+
+
+def test_connections_the_database_closed_are_replaced_even_just_after_a_request(
+    app_with, kill_connections_from
+):
+    # A window longer than the test: every kept connection came back "a moment ago".
+    with app_with(DATABASE_ALIVE_WINDOW_MS="600000") as server:
+        assert set(pages_at_once(server, 64)) == {200}  # the workers keep connections
+        assert kill_connections_from(server) > 0
+        pages = pages_at_once(server, 64)
+    assert set(pages) == {200}, pages
