@@ -16,6 +16,12 @@ from lifecycle.errors import LifecycleError
 from lifecycle.harness.stack import Served
 
 PROXY_PORT = 80
+RELOAD_SECONDS = 10
+# Each process's PID and title (its command line), one a line, with what the image has.
+LIST_PROCESSES = (
+    r'for p in /proc/[0-9]*; do echo "${p#/proc/} '
+    r'$(tr "\0" " " < "$p/cmdline" 2>/dev/null)"; done'
+)
 CONFIG_PATH = "etc/nginx/conf.d/app.conf"
 CONFIG = """\
 upstream app {{
@@ -47,12 +53,34 @@ def config_for(backends: list[str]) -> str:
 class Proxy(Served):
     def route_to(self, backends: list[str]) -> None:
         """New backends, as an ingress controller applies changed endpoints: a graceful reload
-        (requests in flight finish on the old workers)."""
+        (requests in flight finish on the old workers); back once no worker started before it
+        takes new requests."""
+        before = self.accepting_workers()
         self.docker.put_archive("/", config_archive(config_for(backends)))
         result = self.docker.exec_run(["nginx", "-s", "reload"])
         if result.exit_code != 0:
             raise LifecycleError(f"nginx reload failed: {result.output.decode()}")
-        time.sleep(0.2)  # the master starts new workers; the old ones stop taking requests
+        # `nginx -s reload` only signals the master, which starts new workers and then tells the
+        # old ones to stop taking requests: until they do, a request may still go to the old
+        # backends (a fixed 0.2 s was not always enough on a busy machine).
+        deadline = time.monotonic() + RELOAD_SECONDS
+        while still := before & self.accepting_workers():
+            if time.monotonic() > deadline:
+                raise LifecycleError(
+                    f"nginx workers {sorted(still)} still take requests {RELOAD_SECONDS} s "
+                    "after the reload"
+                )
+            time.sleep(0.02)
+
+    def accepting_workers(self) -> set[str]:
+        """The PIDs of nginx workers that take new requests. A worker told to stop retitles
+        itself 'worker process is shutting down' and closes its listening sockets at once."""
+        listing = self.docker.exec_run(["sh", "-c", LIST_PROCESSES]).output.decode()
+        return {
+            pid
+            for pid, _, title in (line.partition(" ") for line in listing.splitlines())
+            if title.strip() == "nginx: worker process"
+        }
 
 
 def config_archive(text: str) -> bytes:
