@@ -1,7 +1,9 @@
-"""How many cores a container's processes kept busy while something ran."""
+"""How busy the CPU was while something ran: a container's processes, or one core of the host."""
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from lifecycle.errors import LifecycleError
@@ -27,3 +29,30 @@ def cores_busy_during(container, action: Callable[[], T]) -> tuple[T, float]:
     result = action()
     wall_seconds = time.monotonic() - start
     return result, (cpu_seconds(container) - before) / wall_seconds
+
+
+@dataclass(frozen=True)
+class CoreTicks:
+    """One core's clock ticks since boot: busy ones, and all."""
+
+    busy: int
+    total: int
+
+
+def core_ticks(core: str, stat: str | None = None) -> CoreTicks:
+    """Core `core`'s ticks from /proc/stat (this machine's, or the text given)."""
+    text = Path("/proc/stat").read_text() if stat is None else stat
+    for line in text.splitlines():
+        name, *fields = line.split()
+        if name == f"cpu{core}":
+            # user nice system idle iowait irq softirq steal; guest time is counted in user
+            ticks = [int(field) for field in fields[:8]]
+            return CoreTicks(busy=sum(ticks) - ticks[3] - ticks[4], total=sum(ticks))
+    raise LifecycleError(f"/proc/stat lists no core {core}")
+
+
+def share_busy(before: CoreTicks, after: CoreTicks) -> float:
+    """The share of the ticks between two readings that the core was busy."""
+    if after.total <= before.total:
+        raise LifecycleError("no clock tick passed between the two readings of the core")
+    return (after.busy - before.busy) / (after.total - before.total)

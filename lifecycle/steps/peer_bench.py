@@ -1,6 +1,7 @@
 """Per-core throughput of the built image against peer servers running the same app: each server
 on one core, wrk on another with MySQL, a warm-up, then requests per second, p50, p99 and errors
-for each row; a table (peers.txt), a plot (peers.png) and, for ours, where the CPU went
+for each row, with the server's CPU per request and how busy the load generator's core was; a
+table (peers.txt), a plot (peers.png) and, for ours, where the CPU went
 (profile-*.txt, py-spy's samples summed per function) under the output folder.
 """
 
@@ -21,7 +22,7 @@ import matplotlib.pyplot as plt
 from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 from lifecycle.harness import profile
-from lifecycle.harness.cpu import cpu_seconds
+from lifecycle.harness.cpu import core_ticks, cpu_seconds, share_busy
 from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     AppServer,
@@ -114,6 +115,9 @@ class Result:
     # The server container's CPU per request: per-core cost, read even where throughput is
     # bound elsewhere (the DB row: MySQL shares the load generator's core).
     cpu_ms: float
+    # The load generator's core (wrk and MySQL), busy this share of the run: near 1, the row's
+    # throughput is bound there, and only the CPU per request compares the servers.
+    load_core_busy: float
     rounds: tuple[int, ...] = ()  # each round's requests per second, when there were several
 
 
@@ -141,6 +145,7 @@ def median_of(rounds: list[Result]) -> Result:
             errors=sum(load.errors for load in loads),
         ),
         statistics.median(result.cpu_ms for result in rounds),
+        statistics.median(result.load_core_busy for result in rounds),
         tuple(round(load.requests_per_second) for load in loads),
     )
 
@@ -158,16 +163,17 @@ def measure(
     for row in ROWS:
         url = base_url + paths[row.name]
         sustained_load(url, row.connections, 3, LOAD_CPU, row.headers)  # warm-up
-        before = cpu_seconds(server.docker)
+        before, load_core_before = cpu_seconds(server.docker), core_ticks(LOAD_CPU)
         load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
         cpu_ms = (cpu_seconds(server.docker) - before) * 1000 / max(load.requests, 1)
+        load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
         print(
             f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
             f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  "
-            f"CPU {cpu_ms:6.3f} ms/req  errors {load.errors}",
+            f"CPU {cpu_ms:6.3f} ms/req  load core {load_core_busy:4.0%}  errors {load.errors}",
             flush=True,
         )
-        results.append(Result(row.name, name, load, cpu_ms))
+        results.append(Result(row.name, name, load, cpu_ms, load_core_busy))
     return results
 
 
@@ -206,7 +212,8 @@ def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
 
 def summary(results: list[Result]) -> str:
     """Each row: ours against the best peer, in throughput and in p99, and ours' CPU per request
-    against the thriftiest peer's (three decimals: 0.995 is not 1.0)."""
+    against the thriftiest peer's (three decimals: 0.995 is not 1.0); how busy the load core was
+    under ours and under the best peer says whether the throughput was theirs to give."""
     lines = []
     for row in ROWS:
         by_server = {r.server: r for r in results if r.row == row.name}
@@ -226,11 +233,12 @@ def summary(results: list[Result]) -> str:
                 round(ours.load.requests_per_second / best.load.requests_per_second, 3),
                 round(ours.load.p99_ms / best_p99, 3),
                 round(ours.cpu_ms / least_cpu, 3),
+                f"{ours.load_core_busy:.0%} / {best.load_core_busy:.0%}",
             )
         )
     headers = (
         *("row", "ours req/s", "best peer", "its req/s", "ours / best"),
-        *("p99 / best p99", "CPU per request / least peer's"),
+        *("p99 / best p99", "CPU per request / least peer's", "load core busy, ours / best"),
     )
     return render_table(headers, lines)
 
@@ -244,13 +252,14 @@ def details(results: list[Result]) -> str:
             round(r.load.p50_ms, 1),
             round(r.load.p99_ms, 1),
             round(r.cpu_ms, 3),
+            f"{r.load_core_busy:.0%}",
             r.load.errors,
             " ".join(str(figure) for figure in r.rounds) if len(r.rounds) > 1 else "",
         )
         for r in results
     ]
     headers = (
-        *("row", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/request"),
+        *("row", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/request", "load core busy"),
         *("errors", "each round req/s"),
     )
     return render_table(headers, rows)

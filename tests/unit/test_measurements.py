@@ -4,7 +4,7 @@ fails instead of reporting 0 and letting every bound pass."""
 import pytest
 
 from lifecycle.errors import LifecycleError
-from lifecycle.harness.cpu import cores_busy_during, cpu_seconds
+from lifecycle.harness.cpu import CoreTicks, core_ticks, cores_busy_during, cpu_seconds, share_busy
 from lifecycle.harness.http_load import parse_h2load
 from lifecycle.harness.memory import anonymous_memory_bytes
 from lifecycle.harness.profile import summarise
@@ -79,6 +79,30 @@ def test_cores_busy_are_cpu_seconds_per_wall_second(monkeypatch):
 def test_cpu_stats_without_usage_are_refused():
     with pytest.raises(LifecycleError, match="reports no CPU usage for app"):
         cpu_seconds(CpuCounter())
+
+
+PROC_STAT = """cpu  300 0 100 900 10 0 5 0 0 0
+cpu0 100 0 50 600 10 0 0 0 0 0
+cpu1 200 0 50 300 0 0 5 2 40 0
+intr 12345
+"""
+
+
+def test_a_cores_busy_ticks_leave_out_idle_and_iowait_and_count_guest_time_once():
+    # cpu1: user 200 (its guest 40 inside), system 50, softirq 5, steal 2; idle 300
+    assert core_ticks("1", PROC_STAT) == CoreTicks(busy=257, total=557)
+    assert core_ticks("0", PROC_STAT) == CoreTicks(busy=150, total=760)
+
+
+def test_a_cores_busy_share_is_its_busy_ticks_over_all_between_two_readings():
+    assert share_busy(CoreTicks(100, 1000), CoreTicks(190, 1100)) == pytest.approx(0.9)
+
+
+def test_a_core_the_machine_lacks_or_a_reading_with_no_time_between_is_refused():
+    with pytest.raises(LifecycleError, match="lists no core 7"):
+        core_ticks("7", PROC_STAT)
+    with pytest.raises(LifecycleError, match="no clock tick passed"):
+        share_busy(CoreTicks(100, 1000), CoreTicks(100, 1000))
 
 
 WRK_OUTPUT = """Running 5s test @ http://172.18.0.3:8000/

@@ -23,30 +23,31 @@ def load(rate: float, p99: float, errors: int = 0) -> Load:
 
 def test_each_figure_is_the_median_of_its_rounds_and_no_error_is_lost():
     rounds = [
-        Result("row", "ours", load(300, 9.0), 0.5),
-        Result("row", "peer", load(200, 5.0, errors=1), 0.7),
-        Result("row", "ours", load(100, 7.0), 0.9),
-        Result("row", "peer", load(250, 6.0), 0.6),
-        Result("row", "ours", load(200, 8.0), 0.6),
-        Result("row", "peer", load(240, 4.0), 0.8),
+        Result("row", "ours", load(300, 9.0), 0.5, 0.9),
+        Result("row", "peer", load(200, 5.0, errors=1), 0.7, 0.5),
+        Result("row", "ours", load(100, 7.0), 0.9, 0.7),
+        Result("row", "peer", load(250, 6.0), 0.6, 0.5),
+        Result("row", "ours", load(200, 8.0), 0.6, 0.8),
+        Result("row", "peer", load(240, 4.0), 0.8, 0.5),
     ]
     by_server = {r.server: r for r in medians(rounds)}
     assert by_server["ours"].load.requests_per_second == 200
     assert by_server["ours"].load.p99_ms == 8.0
     assert by_server["ours"].rounds == (300, 100, 200)
     assert by_server["ours"].cpu_ms == 0.6
+    assert by_server["ours"].load_core_busy == 0.8
     assert by_server["peer"].load.requests_per_second == 240
     assert by_server["peer"].load.errors == 1
     assert by_server["peer"].load.requests == 6900
 
 
 def test_the_table_lists_each_round_only_when_there_were_several():
-    (once,) = medians([Result("row", "ours", load(123, 1.0), 0.25)])
+    (once,) = medians([Result("row", "ours", load(123, 1.0), 0.25, 0.974)])
     assert details([once]).splitlines()[-1].split() == [
-        *("row", "ours", "123", "1", "1.0", "0.25", "0"),
+        *("row", "ours", "123", "1", "1.0", "0.25", "97%", "0"),
     ]
     (twice,) = medians(
-        [Result("row", "ours", load(100, 1.0), 1), Result("row", "ours", load(140, 1.0), 1)]
+        [Result("row", "ours", load(100, 1.0), 1, 1), Result("row", "ours", load(140, 1.0), 1, 1)]
     )
     assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
 
@@ -62,9 +63,9 @@ def test_only_peers_serving_through_djangos_own_asgi_handler_open_a_connection_a
 
 def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
     results = [
-        Result("DB page /", "ours", load(1000, 20.0), 0.6),
-        Result("DB page /", "fast", load(1250, 10.0), 0.8),
-        Result("DB page /", "thrifty", load(500, 40.0), 0.5),
+        Result("DB page /", "ours", load(1000, 20.0), 0.6, 0.97),
+        Result("DB page /", "fast", load(1250, 10.0), 0.8, 0.99),
+        Result("DB page /", "thrifty", load(500, 40.0), 0.5, 0.4),
     ]
     figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
-    assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2"]
+    assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2", "97% / 99%"]
