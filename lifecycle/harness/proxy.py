@@ -56,6 +56,8 @@ class Proxy(Served):
         (requests in flight finish on the old workers); back once no worker started before it
         takes new requests."""
         before = self.accepting_workers()
+        if not before:  # the wait below would pass at once, unseen
+            raise LifecycleError("no nginx worker takes requests before the reload")
         self.docker.put_archive("/", config_archive(config_for(backends)))
         result = self.docker.exec_run(["nginx", "-s", "reload"])
         if result.exit_code != 0:
@@ -75,7 +77,10 @@ class Proxy(Served):
     def accepting_workers(self) -> set[str]:
         """The PIDs of nginx workers that take new requests. A worker told to stop retitles
         itself 'worker process is shutting down' and closes its listening sockets at once."""
-        listing = self.docker.exec_run(["sh", "-c", LIST_PROCESSES]).output.decode()
+        result = self.docker.exec_run(["sh", "-c", LIST_PROCESSES])
+        listing = result.output.decode()
+        if result.exit_code != 0:
+            raise LifecycleError(f"cannot list the proxy's processes: {listing}")
         return {
             pid
             for pid, _, title in (line.partition(" ") for line in listing.splitlines())
