@@ -11,6 +11,7 @@ from pathlib import Path
 from lifecycle.errors import LifecycleError
 from lifecycle.steps.bench import run_bench
 from lifecycle.steps.deploy import deploy_to
+from lifecycle.steps.image_ab import run_image_ab
 from lifecycle.steps.manifests import check
 from lifecycle.steps.peer_bench import run_peer_bench
 from lifecycle.toolchain import Toolchain
@@ -34,6 +35,12 @@ def parser() -> argparse.ArgumentParser:
     peers.add_argument(
         "--rounds", type=int, default=1, help="servers take turns; each figure the median"
     )
+    ab = steps.add_parser("ab", help="app images taking turns on one row of the peer bench")
+    ab.add_argument("out_dir", type=Path)
+    ab.add_argument("images", nargs="+", help="app images; each compared with the first")
+    ab.add_argument("--row", default="DB page /", help="a row of the peer bench, by name")
+    ab.add_argument("--rounds", type=int, default=6)
+    ab.add_argument("--seconds", type=int, default=10, help="measured per turn")
     steps.add_parser("deploy", help="deploy the last pushed image").add_argument("env")
     return parser
 
@@ -55,6 +62,8 @@ def main(argv: list[str]) -> None:
             args.image,
             args.rounds,
         )
+    elif args.step == "ab":
+        run_image_ab(tools, args.out_dir, args.images, args.row, args.rounds, args.seconds)
     else:
         deploy_to(tools, args.env)
 

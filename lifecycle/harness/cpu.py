@@ -56,3 +56,28 @@ def share_busy(before: CoreTicks, after: CoreTicks) -> float:
     if after.total <= before.total:
         raise LifecycleError("no clock tick passed between the two readings of the core")
     return (after.busy - before.busy) / (after.total - before.total)
+
+
+def context_switches(container) -> int:
+    """The context switches (voluntary and not) of every thread of the container's processes
+    so far, read from this host's /proc (a thread that ended since is not counted)."""
+    listing = container.top()
+    column = listing["Titles"].index("PID")  # the host's process IDs
+    total = 0
+    for process in listing["Processes"]:
+        pid = process[column]
+        for status in Path(f"/proc/{pid}/task").glob("*/status"):
+            try:
+                total += switches_in(status.read_text())
+            except OSError:  # the thread ended while it was read
+                continue
+    return total
+
+
+def switches_in(status: str) -> int:
+    """The context switches a /proc/…/status text counts."""
+    return sum(
+        int(line.split()[1])
+        for line in status.splitlines()
+        if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:"))
+    )

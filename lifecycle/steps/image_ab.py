@@ -1,0 +1,139 @@
+"""A runtime change against what it replaces: app images take turns on one row of the peer
+bench, on one MySQL, each turn on emptied tables, the server on one core and wrk on the other;
+req/s, p99, CPU and context switches per request for each turn, and the medians with each
+image's ratio to the first. On a shared machine single runs of one image move by a fifth from
+one run to the next; turns on one database separate a change of a few percent (8 kept database
+connections against 16 on the DB page: 3 % of CPU, one context switch per page)."""
+
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+from docker.errors import ImageNotFound
+
+from lifecycle.adapters.engine import run_once
+from lifecycle.errors import LifecycleError
+from lifecycle.harness.cpu import context_switches, cpu_seconds
+from lifecycle.harness.stack import (
+    app_server,
+    empty_database,
+    migrated_database,
+    network_address,
+    use_ryuk_only_if_available,
+)
+from lifecycle.harness.wrk import Load, sustained_load
+from lifecycle.steps.images import stack_images
+from lifecycle.steps.peer_bench import FIND_HASHED_CSS, LOAD_CPU, ROWS, SERVER_CPU, Row, cpu_model
+from lifecycle.tables import render_table
+from lifecycle.toolchain import Toolchain
+
+WARM_UP_SECONDS = 3
+
+
+@dataclass(frozen=True)
+class Turn:
+    image: str
+    load: Load
+    cpu_ms: float  # the server's CPU per request
+    switches: float  # context switches per request, every thread of the server counted
+
+
+def row_named(name: str) -> Row:
+    for row in ROWS:
+        if row.name == name:
+            return row
+    names = ", ".join(repr(row.name) for row in ROWS)
+    raise LifecycleError(f"no bench row {name!r}: the rows are {names}")
+
+
+def run_image_ab(
+    tools: Toolchain, out_dir: Path, images: list[str], row_name: str, rounds: int, seconds: int
+) -> None:
+    row = row_named(row_name)
+    if len(images) < 2:
+        raise LifecycleError("name at least two images: each is compared with the first")
+    if rounds < 1:
+        raise LifecycleError(f"--rounds must be at least 1, not {rounds}")
+    client = tools.docker
+    for image in images:
+        try:
+            client.images.get(image)
+        except ImageNotFound:
+            raise LifecycleError(f"no image {image} here: build it first") from None
+    use_ryuk_only_if_available(client)
+    port, stack = tools.settings.app.port, stack_images(tools)
+    title = f"{row.name}, {row.connections} connections, {rounds} rounds ({cpu_model()})"
+    print(title, flush=True)
+    turns: list[Turn] = []
+    with migrated_database(
+        client, images[0], stack.mysql, tools.settings.app.test_environment, cpuset=LOAD_CPU
+    ) as db:
+        path = row.path
+        if "{css}" in path:
+            css = run_once(client, images[0], ["python", "-c", FIND_HASHED_CSS], db.app_env)
+            path = path.replace("{css}", css.strip())
+        for round_number in range(1, rounds + 1):
+            for image in images:
+                empty_database(client, images[0], db.network, db.app_env)
+                options = {"cpuset_cpus": SERVER_CPU}
+                with app_server(image, port, db.network, db.app_env, run_options=options) as server:
+                    url = f"http://{network_address(server)}:{port}{path}"
+                    turn = measure_turn(server.docker, image, url, row, seconds)
+                print(f"  {round_number}/{rounds}  {line_of(turn)}", flush=True)
+                turns.append(turn)
+    report = "\n\n".join([title, summary(turns, images)])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "ab.txt").write_text(report + "\n")
+    print(report)
+    print(f"table: {out_dir / 'ab.txt'}")
+
+
+def measure_turn(container, image: str, url: str, row: Row, seconds: int) -> Turn:
+    sustained_load(url, row.connections, WARM_UP_SECONDS, LOAD_CPU, row.headers)
+    cpu_before, switches_before = cpu_seconds(container), context_switches(container)
+    load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
+    requests = max(load.requests, 1)
+    cpu_ms = (cpu_seconds(container) - cpu_before) * 1000 / requests
+    switches = (context_switches(container) - switches_before) / requests
+    return Turn(image, load, cpu_ms, switches)
+
+
+def line_of(turn: Turn) -> str:
+    return (
+        f"{turn.image:<32} {turn.load.requests_per_second:8.0f} req/s  "
+        f"p99 {turn.load.p99_ms:7.1f} ms  CPU {turn.cpu_ms:6.3f} ms/req  "
+        f"{turn.switches:5.2f} switches/req  errors {turn.load.errors}"
+    )
+
+
+def summary(turns: list[Turn], images: list[str]) -> str:
+    """Each image's medians over its turns, its req/s as a ratio to the first image's, and in
+    how many rounds it beat the first (a ratio from one lucky turn shows there)."""
+    own = {image: [turn for turn in turns if turn.image == image] for image in images}
+    first = own[images[0]]
+    base_rate = statistics.median(turn.load.requests_per_second for turn in first)
+    rows = []
+    for image in images:
+        mine = own[image]
+        rate = statistics.median(turn.load.requests_per_second for turn in mine)
+        ahead = sum(
+            turn.load.requests_per_second > base.load.requests_per_second
+            for turn, base in zip(mine, first, strict=True)
+        )
+        rows.append(
+            (
+                image,
+                round(rate),
+                round(rate / base_rate, 3),
+                "" if image == images[0] else f"{ahead} of {len(mine)}",
+                round(statistics.median(turn.load.p99_ms for turn in mine), 1),
+                round(statistics.median(turn.cpu_ms for turn in mine), 3),
+                round(statistics.median(turn.switches for turn in mine), 2),
+                sum(turn.load.errors for turn in mine),
+            )
+        )
+    headers = (
+        *("image", "req/s", "/ first", "rounds ahead of first", "p99 ms"),
+        *("CPU ms/request", "switches/request", "errors"),
+    )
+    return render_table(headers, rows)
