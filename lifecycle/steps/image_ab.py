@@ -11,7 +11,6 @@ from pathlib import Path
 
 from docker.errors import ImageNotFound
 
-from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.cpu import context_switches, cpu_seconds
 from lifecycle.harness.stack import (
@@ -21,13 +20,21 @@ from lifecycle.harness.stack import (
     network_address,
     use_ryuk_only_if_available,
 )
-from lifecycle.harness.wrk import Load, sustained_load
+from lifecycle.harness.wrk import Load
 from lifecycle.steps.images import stack_images
-from lifecycle.steps.peer_bench import FIND_HASHED_CSS, LOAD_CPU, ROWS, SERVER_CPU, Row, cpu_model
+from lifecycle.steps.peer_bench import (
+    LOAD_CPU,
+    ROWS,
+    SERVER_CPU,
+    WARM_UP_SECONDS,
+    Row,
+    cpu_model,
+    per_request,
+    row_load,
+    row_path,
+)
 from lifecycle.tables import render_table
 from lifecycle.toolchain import Toolchain
-
-WARM_UP_SECONDS = 3
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,7 @@ def run_image_ab(
     with migrated_database(
         client, images[0], stack.mysql, tools.settings.app.test_environment, cpuset=LOAD_CPU
     ) as db:
-        path = row.path
-        if "{css}" in path:
-            css = run_once(client, images[0], ["python", "-c", FIND_HASHED_CSS], db.app_env)
-            path = path.replace("{css}", css.strip())
+        path = row_path(client, images[0], db.app_env, row)
         for round_number in range(1, rounds + 1):
             for image in images:
                 empty_database(client, images[0], db.network, db.app_env)
@@ -89,12 +93,11 @@ def run_image_ab(
 
 
 def measure_turn(container, image: str, url: str, row: Row, seconds: int) -> Turn:
-    sustained_load(url, row.connections, WARM_UP_SECONDS, LOAD_CPU, row.headers)
+    row_load(url, row, WARM_UP_SECONDS)
     cpu_before, switches_before = cpu_seconds(container), context_switches(container)
-    load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
-    requests = max(load.requests, 1)
-    cpu_ms = (cpu_seconds(container) - cpu_before) * 1000 / requests
-    switches = (context_switches(container) - switches_before) / requests
+    load = row_load(url, row, seconds)
+    cpu_ms = per_request((cpu_seconds(container) - cpu_before) * 1000, load)
+    switches = per_request(context_switches(container) - switches_before, load)
     return Turn(image, load, cpu_ms, switches)
 
 

@@ -39,6 +39,7 @@ from lifecycle.tables import render_table
 from lifecycle.toolchain import Toolchain
 
 SERVER_CPU = "0"
+WARM_UP_SECONDS = 3  # of the row's load before each measured one
 LOAD_CPU = "1"  # wrk and MySQL share the other core
 OURS = "ours"
 WSGI_APPLICATION = "django.core.wsgi:get_wsgi_application"
@@ -67,6 +68,25 @@ ROWS = (
     Row("sync view waiting 100 ms", "/demo/sleep?ms=100", 64, INGRESS_HEADERS),
     Row("async view waiting 100 ms", "/demo/async-sleep?ms=100", 256, INGRESS_HEADERS),
 )
+
+
+def row_path(client, app_image: str, app_env: dict[str, str], row: Row) -> str:
+    """The row's path; the hashed CSS row's is looked up in the app image, as collected."""
+    if "{css}" not in row.path:
+        return row.path
+    css = run_once(client, app_image, ["python", "-c", FIND_HASHED_CSS], app_env).strip()
+    if not css:
+        raise LifecycleError("the app collected no CSS file: the hashed CSS row has none")
+    return row.path.replace("{css}", css)
+
+
+def row_load(url: str, row: Row, seconds: float) -> Load:
+    """The row's load on url for `seconds`, from the load generator's core."""
+    return sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
+
+
+def per_request(amount: float, load: Load) -> float:
+    return amount / max(load.requests, 1)
 
 
 def server_commands(asgi_application: str, port: int) -> dict[str, list[str] | None]:
@@ -162,10 +182,10 @@ def measure(
     results = []
     for row in ROWS:
         url = base_url + paths[row.name]
-        sustained_load(url, row.connections, 3, LOAD_CPU, row.headers)  # warm-up
+        row_load(url, row, WARM_UP_SECONDS)
         before, load_core_before = cpu_seconds(server.docker), core_ticks(LOAD_CPU)
-        load = sustained_load(url, row.connections, seconds, LOAD_CPU, row.headers)
-        cpu_ms = (cpu_seconds(server.docker) - before) * 1000 / max(load.requests, 1)
+        load = row_load(url, row, seconds)
+        cpu_ms = per_request((cpu_seconds(server.docker) - before) * 1000, load)
         load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
         print(
             f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
@@ -205,7 +225,7 @@ def profile_ours(
 def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
     """The row's load for `seconds` while the block runs; its failure is raised after it."""
     with ThreadPoolExecutor(1) as pool:
-        load = pool.submit(sustained_load, url, row.connections, seconds, LOAD_CPU, row.headers)
+        load = pool.submit(row_load, url, row, seconds)
         yield
         load.result()
 
@@ -308,10 +328,7 @@ def run_peer_bench(
     with migrated_database(
         client, images.app, images.mysql, settings.app.test_environment, cpuset=LOAD_CPU
     ) as db:
-        css = run_once(client, images.app, ["python", "-c", FIND_HASHED_CSS], db.app_env).strip()
-        if not css:
-            raise LifecycleError("the app collected no CSS file: the hashed CSS row has none")
-        paths = {row.name: row.path.replace("{css}", css) for row in ROWS}
+        paths = {row.name: row_path(client, images.app, db.app_env, row) for row in ROWS}
         for round_number in range(1, rounds + 1):
             for name in servers:
                 # The DB row writes (each page counts a visit, and counting reads them all):

@@ -2,7 +2,11 @@
 
 import re
 
+import pytest
+
+from lifecycle.errors import LifecycleError
 from lifecycle.harness.wrk import Load
+from lifecycle.steps import peer_bench
 from lifecycle.steps.peer_bench import (
     ONE_CONNECTION_A_REQUEST,
     OURS,
@@ -69,3 +73,15 @@ def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
     ]
     figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
     assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2", "97% / 99%"]
+
+
+def test_a_rows_path_is_looked_up_in_the_image_only_for_the_hashed_css(monkeypatch):
+    found = []
+    monkeypatch.setattr(peer_bench, "run_once", lambda *args: found.pop())
+    db_page, css = peer_bench.ROWS[0], peer_bench.ROWS[1]
+    assert peer_bench.row_path(None, "app", {}, db_page) == "/"  # no container run: none found
+    found.append("/static/site.abc123.css\n")
+    assert peer_bench.row_path(None, "app", {}, css) == "/static/site.abc123.css"
+    found.append("\n")
+    with pytest.raises(LifecycleError, match="collected no CSS file"):
+        peer_bench.row_path(None, "app", {}, css)
