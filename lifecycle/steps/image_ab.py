@@ -30,8 +30,10 @@ from lifecycle.steps.peer_bench import (
     Row,
     cpu_model,
     per_request,
+    rounds_ahead,
     row_load,
     row_path,
+    turn_order,
 )
 from lifecycle.tables import render_table
 from lifecycle.toolchain import Toolchain
@@ -77,7 +79,7 @@ def run_image_ab(
     ) as db:
         path = row_path(client, images[0], db.app_env, row)
         for round_number in range(1, rounds + 1):
-            for image in images:
+            for image in turn_order(images, round_number):
                 empty_database(client, images[0], db.network, db.app_env)
                 options = {"cpuset_cpus": SERVER_CPU}
                 with app_server(image, port, db.network, db.app_env, run_options=options) as server:
@@ -101,6 +103,10 @@ def measure_turn(container, image: str, url: str, row: Row, seconds: int) -> Tur
     return Turn(image, load, cpu_ms, switches)
 
 
+def each_rate(turns: list[Turn]) -> tuple[int, ...]:
+    return tuple(round(turn.load.requests_per_second) for turn in turns)
+
+
 def line_of(turn: Turn) -> str:
     return (
         f"{turn.image:<32} {turn.load.requests_per_second:8.0f} req/s  "
@@ -119,16 +125,12 @@ def summary(turns: list[Turn], images: list[str]) -> str:
     for image in images:
         mine = own[image]
         rate = statistics.median(turn.load.requests_per_second for turn in mine)
-        ahead = sum(
-            turn.load.requests_per_second > base.load.requests_per_second
-            for turn, base in zip(mine, first, strict=True)
-        )
         rows.append(
             (
                 image,
                 round(rate),
                 round(rate / base_rate, 3),
-                "" if image == images[0] else f"{ahead} of {len(mine)}",
+                "" if image == images[0] else rounds_ahead(each_rate(mine), each_rate(first)),
                 round(statistics.median(turn.load.p99_ms for turn in mine), 1),
                 round(statistics.median(turn.cpu_ms for turn in mine), 3),
                 round(statistics.median(turn.switches for turn in mine), 2),

@@ -89,6 +89,22 @@ def per_request(amount: float, load: Load) -> float:
     return amount / max(load.requests, 1)
 
 
+def turn_order(names: list[str], round_number: int) -> list[str]:
+    """Who goes when in a round: each round starts one further along, so that no one always
+    goes first (on a shared machine, the noise drifts within a round)."""
+    start = (round_number - 1) % len(names)
+    return names[start:] + names[:start]
+
+
+def rounds_ahead(mine: tuple[int, ...], theirs: tuple[int, ...]) -> str:
+    """In how many rounds mine beat theirs, round by round ("" from a single round: a ratio
+    from one lucky round shows here)."""
+    if len(mine) < 2:
+        return ""
+    ahead = sum(a > b for a, b in zip(mine, theirs, strict=True))
+    return f"{ahead} of {len(mine)}"
+
+
 def server_commands(asgi_application: str, port: int) -> dict[str, list[str] | None]:
     """Each server's command in the bench image (None: the image's own); access logs off, as
     ours (the app's request log, the same for all, is its log)."""
@@ -231,7 +247,8 @@ def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
 
 
 def summary(results: list[Result]) -> str:
-    """Each row: ours against the best peer, in throughput and in p99, and ours' CPU per request
+    """Each row: ours against the best peer, in throughput (and in how many rounds ours was ahead)
+    and in p99, and ours' CPU per request
     against the thriftiest peer's (three decimals: 0.995 is not 1.0); how busy the load core was
     under ours and under the best peer says whether the throughput was theirs to give."""
     lines = []
@@ -251,13 +268,14 @@ def summary(results: list[Result]) -> str:
                 best.server,
                 round(best.load.requests_per_second),
                 round(ours.load.requests_per_second / best.load.requests_per_second, 3),
+                rounds_ahead(ours.rounds, best.rounds),
                 round(ours.load.p99_ms / best_p99, 3),
                 round(ours.cpu_ms / least_cpu, 3),
                 f"{ours.load_core_busy:.0%} / {best.load_core_busy:.0%}",
             )
         )
     headers = (
-        *("row", "ours req/s", "best peer", "its req/s", "ours / best"),
+        *("row", "ours req/s", "best peer", "its req/s", "ours / best", "rounds ours ahead"),
         *("p99 / best p99", "CPU per request / least peer's", "load core busy, ours / best"),
     )
     return render_table(headers, lines)
@@ -330,7 +348,7 @@ def run_peer_bench(
     ) as db:
         paths = {row.name: row_path(client, images.app, db.app_env, row) for row in ROWS}
         for round_number in range(1, rounds + 1):
-            for name in servers:
+            for name in turn_order(servers, round_number):
                 # The DB row writes (each page counts a visit, and counting reads them all):
                 # each server starts from the same empty tables, not from the rows of those
                 # benched before it.

@@ -75,6 +75,28 @@ def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
     assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2", "97% / 99%"]
 
 
+def test_the_summary_counts_the_rounds_ours_beat_the_best_peer_in():
+    rounds = [
+        *(Result("DB page /", "ours", load(rate, 20.0), 0.6, 0.9) for rate in (900, 1100, 1000)),
+        *(Result("DB page /", "peer", load(rate, 20.0), 0.6, 0.9) for rate in (950, 1000, 990)),
+    ]
+    figures = re.split(r"\s{2,}", summary(medians(rounds)).splitlines()[-1].strip())
+    assert figures[4:6] == ["1.01", "2 of 3"]  # ahead in rounds 2 and 3, behind in round 1
+
+
+@pytest.mark.parametrize(
+    ("round_number", "order"),
+    [
+        (1, ["ours", "a", "b"]),
+        (2, ["a", "b", "ours"]),
+        (3, ["b", "ours", "a"]),
+        (4, ["ours", "a", "b"]),
+    ],
+)
+def test_each_round_starts_one_server_further_along(round_number, order):
+    assert peer_bench.turn_order(["ours", "a", "b"], round_number) == order
+
+
 def test_a_rows_path_is_looked_up_in_the_image_only_for_the_hashed_css(monkeypatch):
     found = []
     monkeypatch.setattr(peer_bench, "run_once", lambda *args: found.pop())
