@@ -247,10 +247,10 @@ def background_load(url: str, row: Row, seconds: int) -> Iterator[None]:
 
 
 def summary(results: list[Result]) -> str:
-    """Each row: ours against the best peer, in throughput (and in how many rounds ours was ahead)
-    and in p99, and ours' CPU per request
-    against the thriftiest peer's (three decimals: 0.995 is not 1.0); how busy the load core was
-    under ours and under the best peer says whether the throughput was theirs to give."""
+    """Each row: ours against the best peer, in throughput (and in how many rounds ours was
+    ahead) and in p99, and ours' CPU per request against the thriftiest peer's (three decimals:
+    0.995 is not 1.0); how busy the load core was under ours and under the best peer says
+    whether the throughput was theirs to give."""
     lines = []
     for row in ROWS:
         by_server = {r.server: r for r in results if r.row == row.name}
