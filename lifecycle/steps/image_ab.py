@@ -28,7 +28,9 @@ from lifecycle.steps.peer_bench import (
     SERVER_CPU,
     WARM_UP_SECONDS,
     Row,
+    check_rounds,
     cpu_model,
+    each_round,
     per_request,
     rounds_ahead,
     row_load,
@@ -61,8 +63,7 @@ def run_image_ab(
     row = row_named(row_name)
     if len(images) < 2:
         raise LifecycleError("name at least two images: each is compared with the first")
-    if rounds < 1:
-        raise LifecycleError(f"--rounds must be at least 1, not {rounds}")
+    check_rounds(rounds)
     client = tools.docker
     for image in images:
         try:
@@ -103,10 +104,6 @@ def measure_turn(container, image: str, url: str, row: Row, seconds: int) -> Tur
     return Turn(image, load, cpu_ms, switches)
 
 
-def each_rate(turns: list[Turn]) -> tuple[int, ...]:
-    return tuple(round(turn.load.requests_per_second) for turn in turns)
-
-
 def line_of(turn: Turn) -> str:
     return (
         f"{turn.image:<32} {turn.load.requests_per_second:8.0f} req/s  "
@@ -121,16 +118,18 @@ def summary(turns: list[Turn], images: list[str]) -> str:
     own = {image: [turn for turn in turns if turn.image == image] for image in images}
     first = own[images[0]]
     base_rate = statistics.median(turn.load.requests_per_second for turn in first)
+    base_rounds = each_round([turn.load for turn in first])
     rows = []
     for image in images:
         mine = own[image]
         rate = statistics.median(turn.load.requests_per_second for turn in mine)
+        ahead = rounds_ahead(each_round([turn.load for turn in mine]), base_rounds)
         rows.append(
             (
                 image,
                 round(rate),
                 round(rate / base_rate, 3),
-                "" if image == images[0] else rounds_ahead(each_rate(mine), each_rate(first)),
+                "" if image == images[0] else ahead,
                 round(statistics.median(turn.load.p99_ms for turn in mine), 1),
                 round(statistics.median(turn.cpu_ms for turn in mine), 3),
                 round(statistics.median(turn.switches for turn in mine), 2),

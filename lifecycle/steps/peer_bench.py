@@ -89,6 +89,27 @@ def per_request(amount: float, load: Load) -> float:
     return amount / max(load.requests, 1)
 
 
+def check_rounds(rounds: int) -> None:
+    if rounds < 1:
+        raise LifecycleError(f"--rounds must be at least 1, not {rounds}")
+
+
+def chosen_servers(servers: list[str], only: list[str] | None) -> list[str]:
+    """The servers to bench, in the bench's order: all, or those named (each one known)."""
+    if not only:
+        return servers
+    unknown = [name for name in only if name not in servers]
+    if unknown:
+        known = ", ".join(repr(name) for name in servers)
+        raise LifecycleError(f"no bench server {unknown[0]!r}: the servers are {known}")
+    return [name for name in servers if name in only]
+
+
+def each_round(loads: list[Load]) -> tuple[int, ...]:
+    """Each round's requests per second, as the tables show them."""
+    return tuple(round(load.requests_per_second) for load in loads)
+
+
 def turn_order(names: list[str], round_number: int) -> list[str]:
     """Who goes when in a round: each round starts one further along, so that no one always
     goes first (on a shared machine, the noise drifts within a round)."""
@@ -182,7 +203,7 @@ def median_of(rounds: list[Result]) -> Result:
         ),
         statistics.median(result.cpu_ms for result in rounds),
         statistics.median(result.load_core_busy for result in rounds),
-        tuple(round(load.requests_per_second) for load in loads),
+        each_round(loads),
     )
 
 
@@ -332,13 +353,14 @@ def run_peer_bench(
     each figure is the median of its rounds."""
     client, settings = tools.docker, tools.settings
     port = settings.app.port
+    check_rounds(rounds)
+    commands = server_commands(settings.app.asgi_application, port)
+    servers = chosen_servers(list(commands), only)
     images = stack_images(tools)
     if app_image is not None:
         images = dataclasses.replace(images, app=app_image)
     bench_image = build_bench_image(tools, images.app)
     use_ryuk_only_if_available(client)
-    commands = server_commands(settings.app.asgi_application, port)
-    servers = [name for name in commands if not only or name in only]
     out_dir.mkdir(parents=True, exist_ok=True)
     title = f"{images.app}, one core per server ({cpu_model()})"
     print(title, flush=True)

@@ -107,3 +107,16 @@ def test_a_rows_path_is_looked_up_in_the_image_only_for_the_hashed_css(monkeypat
     found.append("\n")
     with pytest.raises(LifecycleError, match="collected no CSS file"):
         peer_bench.row_path(None, "app", {}, css)
+
+
+def test_a_server_the_bench_does_not_have_is_refused_naming_them():
+    servers = ["ours", "daphne", "granian WSGI"]
+    assert peer_bench.chosen_servers(servers, None) == servers
+    assert peer_bench.chosen_servers(servers, ["granian WSGI", "ours"]) == ["ours", "granian WSGI"]
+    with pytest.raises(LifecycleError, match=r"no bench server 'typo': the servers are 'ours', "):
+        peer_bench.chosen_servers(servers, ["ours", "typo"])
+
+
+def test_no_rounds_is_refused_before_anything_runs():
+    with pytest.raises(LifecycleError, match="--rounds must be at least 1, not 0"):
+        peer_bench.check_rounds(0)
