@@ -48,21 +48,7 @@ def main() -> None:
     except (ImproperlyConfigured, ValueError, ImportFromStringError) as error:
         sys.exit(f"configuration error: {error}")
 
-    config = server_config(options)
-    if config.workers == 1:
-        server = uvicorn.Server(config)
-        server.run()  # exits 4 itself when its drain cut requests
-        if not server.started:
-            sys.exit(STARTUP_FAILURE)
-        return
-    supervisor = RefusingSupervisor(config, sockets=[config.bind_socket()])
-    supervisor.run()
-    sys.exit(supervisor.exit_code())
-
-
-def server_config(options: ServerOptions) -> uvicorn.Config:
-    """uvicorn's configuration for the container (also what the instruction count serves)."""
-    return uvicorn.Config(
+    config = uvicorn.Config(
         "django_runtime.serve:application",
         factory=True,  # each worker makes its own
         host=options.host,
@@ -76,6 +62,15 @@ def server_config(options: ServerOptions) -> uvicorn.Config:
         # Limits and timeouts before any work; a connection closed only once its bytes are sent.
         http="django_runtime.protocol:GuardedHttpToolsProtocol",
     )
+    if config.workers == 1:
+        server = uvicorn.Server(config)
+        server.run()  # exits 4 itself when its drain cut requests
+        if not server.started:
+            sys.exit(STARTUP_FAILURE)
+        return
+    supervisor = RefusingSupervisor(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    sys.exit(supervisor.exit_code())
 
 
 def application():

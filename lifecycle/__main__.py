@@ -12,7 +12,6 @@ from lifecycle.errors import LifecycleError
 from lifecycle.steps.bench import run_bench
 from lifecycle.steps.deploy import deploy_to
 from lifecycle.steps.image_ab import run_image_ab
-from lifecycle.steps.instructions import run_instruction_count
 from lifecycle.steps.manifests import check
 from lifecycle.steps.peer_bench import run_peer_bench
 from lifecycle.toolchain import Toolchain
@@ -42,9 +41,6 @@ def parser() -> argparse.ArgumentParser:
     ab.add_argument("--row", default="DB page /", help="a row of the peer bench, by name")
     ab.add_argument("--rounds", type=int, default=6)
     ab.add_argument("--seconds", type=int, default=10, help="measured per turn")
-    count = steps.add_parser("instructions", help="instructions a request costs, by callgrind")
-    count.add_argument("out_dir", type=Path)
-    count.add_argument("--image", help="an app image built before (default: this checkout's)")
     steps.add_parser("deploy", help="deploy the last pushed image").add_argument("env")
     return parser
 
@@ -66,8 +62,6 @@ def main(argv: list[str]) -> None:
             args.image,
             args.rounds,
         )
-    elif args.step == "instructions":
-        run_instruction_count(tools, args.out_dir, args.image)
     elif args.step == "ab":
         run_image_ab(tools, args.out_dir, args.images, args.row, args.rounds, args.seconds)
     else:
