@@ -77,11 +77,7 @@ async def body_read(receive) -> bool:
 
 def start_message(response: HttpResponse) -> dict:
     """The http.response.start message for a response, as Django's handler makes it."""
-    # The headers' own store, name and value: response.items() looks each name up again.
-    headers = [
-        (name.encode("ascii"), value.encode("latin1"))
-        for name, value in response.headers._store.values()
-    ]
+    headers = [(name.encode("ascii"), value.encode("latin1")) for name, value in response.items()]
     for cookie in response.cookies.values():
         headers.append((b"Set-Cookie", cookie.output(header="").encode("ascii").strip()))
     return {"type": "http.response.start", "status": response.status_code, "headers": headers}

@@ -68,10 +68,6 @@ class KeptConnections:
         self.waiters: dict[str, deque[Waiter]] = defaultdict(deque)
         self.came_back_at: dict[str, float] = defaultdict(float)  # the last give_back's time
         self.opened_apart = 0  # connections opened beyond the limit (read by the tests)
-        # Whether a request thread holds a connection it took from here: most requests give back
-        # nothing, and asking Django which connections a thread holds raises and catches an
-        # AttributeError per database in asgiref's Local.
-        self.borrowing = threading.local()
         # Django's own, not whatever create_connection is now: another pool lending already
         # (an earlier handler in this process) would lend to this one and never get it back.
         self.make = functools.partial(type(connections).create_connection, connections)
@@ -83,7 +79,6 @@ class KeptConnections:
     def create_connection(self, alias: str) -> BaseDatabaseWrapper:
         if not in_request_thread():
             return self.make(alias)
-        self.borrowing.any = True
         return owned_here(self.borrow(alias))
 
     def borrow(self, alias: str) -> BaseDatabaseWrapper:
@@ -121,9 +116,6 @@ class KeptConnections:
     def give_back_borrowed(self) -> None:
         """In a request thread, once its request needs them no more: give back what it
         borrowed."""
-        if not getattr(self.borrowing, "any", False):
-            return
-        self.borrowing.any = False
         for wrapper in connections.all(initialized_only=True):
             del connections[wrapper.alias]
             # What request_finished does, for a request that ended without it (cancelled, or

@@ -340,34 +340,3 @@ def test_a_worker_lending_anew_makes_its_connections_with_djangos_own_method(tmp
         wait_seconds=0,
     )
     assert lines == ["earlier 0 later 1 parked 1"]
-
-
-def test_a_request_that_borrowed_nothing_gives_back_without_asking_django(tmp_path):
-    # Asking Django which connections a thread holds raises and catches an AttributeError per
-    # database in asgiref's Local, on every request; most requests borrowed nothing.
-    lines = run(
-        """
-        from django.db import connections
-        asked = []
-        all_connections = connections.all
-        def counted(*args, **kwargs):
-            asked.append(1)
-            return all_connections(*args, **kwargs)
-        connections.all = counted
-        async def main():
-            thread = threads.take()
-            await thread.call(lambda: None)  # a request that touches no database
-            threads.finish(thread, None)
-            await settled()
-            without = len(asked)
-            await request()  # one that queries
-            await settled()
-            print("asked without a query", without, "with one", len(asked) > without)
-            print("parked", len(kept.parked["default"]))
-        asyncio.run(main())
-        """,
-        tmp_path,
-        limit=1,
-        wait_seconds=0,
-    )
-    assert lines == ["asked without a query 0 with one True", "parked 1"]
