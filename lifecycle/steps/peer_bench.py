@@ -58,15 +58,35 @@ class Row:
     path: str  # "{css}" stands for the hashed CSS file
     connections: int
     headers: dict[str, str]
+    wait_ms: int = 0  # how long each request's view waits (a sleep standing in for an upstream)
+
+    @property
+    def ceiling(self) -> float | None:
+        """The most requests per second a server could answer (one that added no time to the
+        wait), where the view waits: each connection's requests come one after another."""
+        return self.connections * 1000 / self.wait_ms if self.wait_ms else None
 
 
+WAIT_MS = 100  # the waiting rows' sleep, a slow upstream's answer
 # The kubelet names the pod by its address; wrk's Host is the container's IP, as a probe's is.
 ROWS = (
     Row("DB page /", "/", 16, INGRESS_HEADERS),
     Row("hashed CSS", "{css}", 16, INGRESS_HEADERS),
     Row("/healthz", "/healthz", 16, {}),
-    Row("sync view waiting 100 ms", "/demo/sleep?ms=100", 64, INGRESS_HEADERS),
-    Row("async view waiting 100 ms", "/demo/async-sleep?ms=100", 256, INGRESS_HEADERS),
+    Row(
+        f"sync view waiting {WAIT_MS} ms",
+        f"/demo/sleep?ms={WAIT_MS}",
+        64,
+        INGRESS_HEADERS,
+        wait_ms=WAIT_MS,
+    ),
+    Row(
+        f"async view waiting {WAIT_MS} ms",
+        f"/demo/async-sleep?ms={WAIT_MS}",
+        256,
+        INGRESS_HEADERS,
+        wait_ms=WAIT_MS,
+    ),
 )
 
 
@@ -271,7 +291,8 @@ def summary(results: list[Result]) -> str:
     """Each row: ours against the best peer, in throughput (and in how many rounds ours was
     ahead) and in p99, and ours' CPU per request against the thriftiest peer's (three decimals:
     0.995 is not 1.0); how busy the load core was under ours and under the best peer says
-    whether the throughput was theirs to give."""
+    whether the throughput was theirs to give, and where the view waits, the row's ceiling
+    whether there was any left to take."""
     lines = []
     for row in ROWS:
         by_server = {r.server: r for r in results if r.row == row.name}
@@ -293,13 +314,24 @@ def summary(results: list[Result]) -> str:
                 round(ours.load.p99_ms / best_p99, 3),
                 round(ours.cpu_ms / least_cpu, 3),
                 f"{ours.load_core_busy:.0%} / {best.load_core_busy:.0%}",
+                of_ceiling(row, ours, best),
             )
         )
     headers = (
         *("row", "ours req/s", "best peer", "its req/s", "ours / best", "rounds ours ahead"),
         *("p99 / best p99", "CPU per request / least peer's", "load core busy, ours / best"),
+        "of the ceiling, ours / best",
     )
     return render_table(headers, lines)
+
+
+def of_ceiling(row: Row, ours: Result, best: Result) -> str:
+    """Ours' and the best peer's throughput as shares of the row's ceiling ("" without one):
+    two servers near it are tied by the wait, not by their cost."""
+    if row.ceiling is None:
+        return ""
+    shares = (result.load.requests_per_second / row.ceiling for result in (ours, best))
+    return " / ".join(f"{share:.1%}" for share in shares) + f" of {row.ceiling:.0f}"
 
 
 def details(results: list[Result]) -> str:
@@ -331,6 +363,16 @@ def plot(results: list[Result], servers: list[str], out: Path, title: str) -> No
         names = [s for s in servers if s in loads]
         colours = ["tab:red" if name == OURS else "tab:gray" for name in names]
         axis.bar(names, [loads[n].requests_per_second for n in names], color=colours)
+        if row.ceiling is not None:
+            axis.axhline(row.ceiling, color="black", linestyle="--", linewidth=1)
+            axis.set_ylim(top=row.ceiling * 1.08)
+            axis.annotate(
+                f"ceiling {row.ceiling:.0f}",
+                xy=(0.5, row.ceiling),
+                xycoords=("axes fraction", "data"),
+                ha="center",
+                va="bottom",
+            )
         axis.set_title(f"{row.name}\n{row.connections} connections")
         axis.set_ylabel("requests per second")
         axis.tick_params(axis="x", labelrotation=60)

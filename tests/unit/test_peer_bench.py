@@ -75,6 +75,22 @@ def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
     assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2", "97% / 99%"]
 
 
+def test_a_waiting_rows_summary_says_how_near_its_ceiling_ours_and_the_best_came():
+    ceilings = {row.name: row.ceiling for row in peer_bench.ROWS if row.wait_ms}
+    assert ceilings == {"sync view waiting 100 ms": 640, "async view waiting 100 ms": 2560}
+    waiting = next(row for row in peer_bench.ROWS if row.wait_ms)
+    results = [
+        Result(waiting.name, "ours", load(waiting.ceiling * 0.97, 110.0), 0.5, 0.1),
+        Result(waiting.name, "peer", load(waiting.ceiling * 0.98, 109.0), 0.4, 0.1),
+    ]
+    figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
+    assert figures[-1] == f"97.0% / 98.0% of {waiting.ceiling:.0f}"
+
+
+def test_a_row_whose_view_does_not_wait_has_no_ceiling():
+    assert peer_bench.ROWS[0].ceiling is None
+
+
 def test_the_summary_counts_the_rounds_ours_beat_the_best_peer_in():
     rounds = [
         *(Result("DB page /", "ours", load(rate, 20.0), 0.6, 0.9) for rate in (900, 1100, 1000)),
