@@ -10,7 +10,7 @@ import re
 import statistics
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +59,7 @@ class Row:
     connections: int
     headers: dict[str, str]
     wait_ms: int = 0  # how long each request's view waits (a sleep standing in for an upstream)
+    writes: bool = False  # each request writes a row (and reads them all): empty tables each turn
 
     @property
     def ceiling(self) -> float | None:
@@ -70,7 +71,7 @@ class Row:
 WAIT_MS = 100  # the waiting rows' sleep, a slow upstream's answer
 # The kubelet names the pod by its address; wrk's Host is the container's IP, as a probe's is.
 ROWS = (
-    Row("DB page /", "/", 16, INGRESS_HEADERS),
+    Row("DB page /", "/", 16, INGRESS_HEADERS, writes=True),
     Row("hashed CSS", "{css}", 16, INGRESS_HEADERS),
     Row("/healthz", "/healthz", 16, {}),
     Row(
@@ -135,6 +136,15 @@ def turn_order(names: list[str], round_number: int) -> list[str]:
     goes first (on a shared machine, the noise drifts within a round)."""
     start = (round_number - 1) % len(names)
     return names[start:] + names[:start]
+
+
+def schedule(servers: list[str], rounds: int) -> Iterator[tuple[int, Row, str]]:
+    """Each turn as (round, row, server): in each round, row by row, every server in turn
+    order, so that the servers a row compares run seconds apart, not minutes."""
+    for round_number in range(1, rounds + 1):
+        for row in ROWS:
+            for name in turn_order(servers, round_number):
+                yield round_number, row, name
 
 
 def rounds_ahead(mine: tuple[int, ...], theirs: tuple[int, ...]) -> str:
@@ -233,25 +243,30 @@ def cpu_model() -> str:
     return f"{models[0] if models else 'unknown CPU'}, {len(models)} cores"
 
 
-def measure(
-    server: AppServer, base_url: str, paths: dict[str, str], seconds: int, name: str, label: str
-) -> list[Result]:
-    results = []
-    for row in ROWS:
-        url = base_url + paths[row.name]
-        row_load(url, row, WARM_UP_SECONDS)
-        before, load_core_before = cpu_seconds(server.docker), core_ticks(LOAD_CPU)
-        load = row_load(url, row, seconds)
-        cpu_ms = per_request((cpu_seconds(server.docker) - before) * 1000, load)
-        load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
-        print(
-            f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
-            f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  "
-            f"CPU {cpu_ms:6.3f} ms/req  load core {load_core_busy:4.0%}  errors {load.errors}",
-            flush=True,
-        )
-        results.append(Result(row.name, name, load, cpu_ms, load_core_busy))
-    return results
+def measure(server: AppServer, url: str, row: Row, seconds: int, name: str, label: str) -> Result:
+    """One turn: the row's warm-up, then its measured load."""
+    row_load(url, row, WARM_UP_SECONDS)
+    before, load_core_before = cpu_seconds(server.docker), core_ticks(LOAD_CPU)
+    load = row_load(url, row, seconds)
+    cpu_ms = per_request((cpu_seconds(server.docker) - before) * 1000, load)
+    load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
+    print(
+        f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
+        f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  "
+        f"CPU {cpu_ms:6.3f} ms/req  load core {load_core_busy:4.0%}  errors {load.errors}",
+        flush=True,
+    )
+    return Result(row.name, name, load, cpu_ms, load_core_busy)
+
+
+@contextmanager
+def turn_of(server: AppServer) -> Iterator[None]:
+    """The server running for its turn, frozen (docker pause) before and after it."""
+    server.docker.unpause()
+    try:
+        yield
+    finally:
+        server.docker.pause()
 
 
 def profile_ours(
@@ -391,8 +406,7 @@ def run_peer_bench(
     rounds: int = 1,
 ) -> None:
     """Bench the app image built from this checkout, or app_image (one built before, to
-    compare a change with what it replaces); with several rounds, the servers take turns and
-    each figure is the median of its rounds."""
+    compare a change with what it replaces); each figure is the median of its rounds."""
     client, settings = tools.docker, tools.settings
     port = settings.app.port
     check_rounds(rounds)
@@ -411,26 +425,40 @@ def run_peer_bench(
         client, images.app, images.mysql, settings.app.test_environment, cpuset=LOAD_CPU
     ) as db:
         paths = {row.name: row_path(client, images.app, db.app_env, row) for row in ROWS}
-        for round_number in range(1, rounds + 1):
-            for name in turn_order(servers, round_number):
-                # The DB row writes (each page counts a visit, and counting reads them all):
-                # each server starts from the same empty tables, not from the rows of those
-                # benched before it.
+        with ExitStack() as running:
+            # Every server up at once, so that on each row they take turns seconds apart (the
+            # machine's noise drifts over minutes); each frozen outside its turn (an idle
+            # server's timers took 1-2 % of the shared core).
+            started = {
+                name: running.enter_context(
+                    app_server(
+                        bench_image,
+                        port,
+                        db.network,
+                        server_environment(name, db.app_env),
+                        command=commands[name],
+                        run_options={"cpuset_cpus": SERVER_CPU, **profile.PTRACE_OPTIONS},
+                    )
+                )
+                for name in servers
+            }
+            for server in started.values():
+                server.docker.pause()
+                running.callback(server.docker.unpause)  # before it is stopped
+            base_urls = {
+                name: f"http://{network_address(server)}:{port}" for name, server in started.items()
+            }
+            for round_number, row, name in schedule(servers, rounds):
+                if row.writes:  # each server from the same empty tables
+                    empty_database(client, images.app, db.network, db.app_env)
+                label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
+                url = base_urls[name] + paths[row.name]
+                with turn_of(started[name]):
+                    results.append(measure(started[name], url, row, seconds, name, label))
+            if OURS in started and profile_seconds:
                 empty_database(client, images.app, db.network, db.app_env)
-                options = {"cpuset_cpus": SERVER_CPU, **profile.PTRACE_OPTIONS}
-                with app_server(
-                    bench_image,
-                    port,
-                    db.network,
-                    server_environment(name, db.app_env),
-                    command=commands[name],
-                    run_options=options,
-                ) as server:
-                    base_url = f"http://{network_address(server)}:{port}"
-                    label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
-                    results += measure(server, base_url, paths, seconds, name, label)
-                    if name == OURS and profile_seconds and round_number == 1:
-                        profile_ours(server, base_url, paths, profile_seconds, out_dir)
+                with turn_of(started[OURS]):
+                    profile_ours(started[OURS], base_urls[OURS], paths, profile_seconds, out_dir)
     results = medians(results)
     report = "\n\n".join([title, details(results), summary(results)])
     (out_dir / "peers.txt").write_text(report + "\n")

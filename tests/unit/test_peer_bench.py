@@ -113,6 +113,21 @@ def test_each_round_starts_one_server_further_along(round_number, order):
     assert peer_bench.turn_order(["ours", "a", "b"], round_number) == order
 
 
+def test_on_each_row_every_server_takes_its_turn_before_the_next_row():
+    turns = [
+        (number, row.name, name) for number, row, name in peer_bench.schedule(["ours", "a"], 2)
+    ]
+    names = [row.name for row in peer_bench.ROWS]
+    assert turns == [
+        *((1, row, name) for row in names for name in ("ours", "a")),
+        *((2, row, name) for row in names for name in ("a", "ours")),
+    ]
+
+
+def test_only_the_row_that_writes_empties_the_tables_before_each_turn():
+    assert [row.name for row in peer_bench.ROWS if row.writes] == ["DB page /"]
+
+
 def test_a_rows_path_is_looked_up_in_the_image_only_for_the_hashed_css(monkeypatch):
     found = []
     monkeypatch.setattr(peer_bench, "run_once", lambda *args: found.pop())
