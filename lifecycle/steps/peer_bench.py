@@ -1,7 +1,7 @@
 """Per-core throughput of the built image against peer servers running the same app: each server
 on one core, wrk on another with MySQL, a warm-up, then requests per second, p50, p99 and errors
-for each row, with the server's CPU per request and how busy the load generator's core was; a
-table (peers.txt), a plot (peers.png) and, for ours, where the CPU went
+for each row, with the server's CPU and context switches per request and how busy the load
+generator's core was; a table (peers.txt), a plot (peers.png) and, for ours, where the CPU went
 (profile-*.txt, py-spy's samples summed per function) under the output folder.
 """
 
@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 from lifecycle.harness import profile
-from lifecycle.harness.cpu import core_ticks, cpu_seconds, share_busy
+from lifecycle.harness.cpu import context_switches, core_ticks, cpu_seconds, share_busy
 from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     AppServer,
@@ -195,16 +195,38 @@ def server_environment(name: str, app_env: dict[str, str]) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class Result:
-    row: str
-    server: str
+class Measured:
+    """What one turn of a row measured on one server."""
+
     load: Load
     # The server container's CPU per request: per-core cost, read even where throughput is
     # bound elsewhere (the DB row: MySQL shares the load generator's core).
     cpu_ms: float
+    switches: float  # context switches per request, every thread of the server counted
     # The load generator's core (wrk and MySQL), busy this share of the run: near 1, the row's
     # throughput is bound there, and only the CPU per request compares the servers.
     load_core_busy: float
+
+
+def measure_turn(container, url: str, row: Row, seconds: int) -> Measured:
+    """One turn: the row's warm-up, then its measured load."""
+    row_load(url, row, WARM_UP_SECONDS)
+    cpu_before, switches_before = cpu_seconds(container), context_switches(container)
+    load_core_before = core_ticks(LOAD_CPU)
+    load = row_load(url, row, seconds)
+    return Measured(
+        load,
+        per_request((cpu_seconds(container) - cpu_before) * 1000, load),
+        per_request(context_switches(container) - switches_before, load),
+        share_busy(load_core_before, core_ticks(LOAD_CPU)),
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    row: str
+    server: str
+    measured: Measured
     rounds: tuple[int, ...] = ()  # each round's requests per second, when there were several
 
 
@@ -220,19 +242,23 @@ def medians(results: list[Result]) -> list[Result]:
 
 def median_of(rounds: list[Result]) -> Result:
     """One row and server's rounds as one result."""
-    loads = [result.load for result in rounds]
+    turns = [result.measured for result in rounds]
+    loads = [turn.load for turn in turns]
     return Result(
         rounds[0].row,
         rounds[0].server,
-        Load(
-            requests=sum(load.requests for load in loads),
-            requests_per_second=statistics.median(load.requests_per_second for load in loads),
-            p50_ms=statistics.median(load.p50_ms for load in loads),
-            p99_ms=statistics.median(load.p99_ms for load in loads),
-            errors=sum(load.errors for load in loads),
+        Measured(
+            Load(
+                requests=sum(load.requests for load in loads),
+                requests_per_second=statistics.median(load.requests_per_second for load in loads),
+                p50_ms=statistics.median(load.p50_ms for load in loads),
+                p99_ms=statistics.median(load.p99_ms for load in loads),
+                errors=sum(load.errors for load in loads),
+            ),
+            statistics.median(turn.cpu_ms for turn in turns),
+            statistics.median(turn.switches for turn in turns),
+            statistics.median(turn.load_core_busy for turn in turns),
         ),
-        statistics.median(result.cpu_ms for result in rounds),
-        statistics.median(result.load_core_busy for result in rounds),
         each_round(loads),
     )
 
@@ -243,20 +269,15 @@ def cpu_model() -> str:
     return f"{models[0] if models else 'unknown CPU'}, {len(models)} cores"
 
 
-def measure(server: AppServer, url: str, row: Row, seconds: int, name: str, label: str) -> Result:
-    """One turn: the row's warm-up, then its measured load."""
-    row_load(url, row, WARM_UP_SECONDS)
-    before, load_core_before = cpu_seconds(server.docker), core_ticks(LOAD_CPU)
-    load = row_load(url, row, seconds)
-    cpu_ms = per_request((cpu_seconds(server.docker) - before) * 1000, load)
-    load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
-    print(
-        f"  {label:<28} {row.name:<26} {load.requests_per_second:>8.0f} req/s  "
-        f"p50 {load.p50_ms:7.1f} ms  p99 {load.p99_ms:7.1f} ms  "
-        f"CPU {cpu_ms:6.3f} ms/req  load core {load_core_busy:4.0%}  errors {load.errors}",
-        flush=True,
+def line_of(measured: Measured) -> str:
+    """One turn's figures, as the benches print them while they run."""
+    load = measured.load
+    return (
+        f"{load.requests_per_second:8.0f} req/s  p50 {load.p50_ms:7.1f} ms  "
+        f"p99 {load.p99_ms:7.1f} ms  CPU {measured.cpu_ms:6.3f} ms/req  "
+        f"{measured.switches:5.2f} switches/req  load core {measured.load_core_busy:4.0%}  "
+        f"errors {load.errors}"
     )
-    return Result(row.name, name, load, cpu_ms, load_core_busy)
 
 
 @contextmanager
@@ -315,21 +336,22 @@ def summary(results: list[Result]) -> str:
         peers = by_server
         if ours is None or not peers:
             continue
-        best = max(peers.values(), key=lambda peer: peer.load.requests_per_second)
-        best_p99 = min(peer.load.p99_ms for peer in peers.values())
-        least_cpu = min(peer.cpu_ms for peer in peers.values())
+        best = max(peers.values(), key=lambda peer: peer.measured.load.requests_per_second)
+        best_p99 = min(peer.measured.load.p99_ms for peer in peers.values())
+        least_cpu = min(peer.measured.cpu_ms for peer in peers.values())
+        mine, top = ours.measured, best.measured
         lines.append(
             (
                 row.name,
-                round(ours.load.requests_per_second),
+                round(mine.load.requests_per_second),
                 best.server,
-                round(best.load.requests_per_second),
-                round(ours.load.requests_per_second / best.load.requests_per_second, 3),
+                round(top.load.requests_per_second),
+                round(mine.load.requests_per_second / top.load.requests_per_second, 3),
                 rounds_ahead(ours.rounds, best.rounds),
-                round(ours.load.p99_ms / best_p99, 3),
-                round(ours.cpu_ms / least_cpu, 3),
-                f"{ours.load_core_busy:.0%} / {best.load_core_busy:.0%}",
-                of_ceiling(row, ours, best),
+                round(mine.load.p99_ms / best_p99, 3),
+                round(mine.cpu_ms / least_cpu, 3),
+                f"{mine.load_core_busy:.0%} / {top.load_core_busy:.0%}",
+                of_ceiling(row, mine, top),
             )
         )
     headers = (
@@ -340,12 +362,12 @@ def summary(results: list[Result]) -> str:
     return render_table(headers, lines)
 
 
-def of_ceiling(row: Row, ours: Result, best: Result) -> str:
+def of_ceiling(row: Row, ours: Measured, best: Measured) -> str:
     """Ours' and the best peer's throughput as shares of the row's ceiling ("" without one):
     two servers near it are tied by the wait, not by their cost."""
     if row.ceiling is None:
         return ""
-    shares = (result.load.requests_per_second / row.ceiling for result in (ours, best))
+    shares = (measured.load.requests_per_second / row.ceiling for measured in (ours, best))
     return " / ".join(f"{share:.1%}" for share in shares) + f" of {row.ceiling:.0f}"
 
 
@@ -354,18 +376,20 @@ def details(results: list[Result]) -> str:
         (
             r.row,
             r.server,
-            round(r.load.requests_per_second),
-            round(r.load.p50_ms, 1),
-            round(r.load.p99_ms, 1),
-            round(r.cpu_ms, 3),
-            f"{r.load_core_busy:.0%}",
-            r.load.errors,
+            round(r.measured.load.requests_per_second),
+            round(r.measured.load.p50_ms, 1),
+            round(r.measured.load.p99_ms, 1),
+            round(r.measured.cpu_ms, 3),
+            round(r.measured.switches, 2),
+            f"{r.measured.load_core_busy:.0%}",
+            r.measured.load.errors,
             " ".join(str(figure) for figure in r.rounds) if len(r.rounds) > 1 else "",
         )
         for r in results
     ]
     headers = (
-        *("row", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/request", "load core busy"),
+        *("row", "server", "req/s", "p50 ms", "p99 ms", "CPU ms/request", "switches/request"),
+        "load core busy",
         *("errors", "each round req/s"),
     )
     return render_table(headers, rows)
@@ -374,7 +398,7 @@ def details(results: list[Result]) -> str:
 def plot(results: list[Result], servers: list[str], out: Path, title: str) -> None:
     figure, axes = plt.subplots(1, len(ROWS), figsize=(4 * len(ROWS), 5), constrained_layout=True)
     for axis, row in zip(axes, ROWS, strict=True):
-        loads = {r.server: r.load for r in results if r.row == row.name}
+        loads = {r.server: r.measured.load for r in results if r.row == row.name}
         names = [s for s in servers if s in loads]
         colours = ["tab:red" if name == OURS else "tab:gray" for name in names]
         axis.bar(names, [loads[n].requests_per_second for n in names], color=colours)
@@ -454,7 +478,9 @@ def run_peer_bench(
                 label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
                 url = base_urls[name] + paths[row.name]
                 with turn_of(started[name]):
-                    results.append(measure(started[name], url, row, seconds, name, label))
+                    measured = measure_turn(started[name].docker, url, row, seconds)
+                print(f"  {label:<28} {row.name:<26} {line_of(measured)}", flush=True)
+                results.append(Result(row.name, name, measured))
             if OURS in started and profile_seconds:
                 empty_database(client, images.app, db.network, db.app_env)
                 with turn_of(started[OURS]):

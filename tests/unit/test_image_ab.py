@@ -5,7 +5,8 @@ import pytest
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.cpu import switches_in
 from lifecycle.harness.wrk import Load
-from lifecycle.steps.image_ab import Turn, row_named, run_image_ab, summary
+from lifecycle.steps.image_ab import row_named, run_image_ab, summary
+from lifecycle.steps.peer_bench import Measured, Result
 
 STATUS = """Name:\tpython
 State:\tS (sleeping)
@@ -14,11 +15,11 @@ nonvoluntary_ctxt_switches:\t34
 """
 
 
-def turn(image: str, rate: float, switches: float = 5.0) -> Turn:
+def turn(image: str, rate: float, switches: float = 5.0) -> Result:
     load = Load(
         requests=int(rate * 10), requests_per_second=rate, p50_ms=1.0, p99_ms=rate / 10, errors=0
     )
-    return Turn(image, load, cpu_ms=1000 / rate, switches=switches)
+    return Result("DB page /", image, Measured(load, 1000 / rate, switches, load_core_busy=0.5))
 
 
 def test_a_threads_switches_are_its_voluntary_and_involuntary_ones():

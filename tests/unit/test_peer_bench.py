@@ -10,7 +10,7 @@ from lifecycle.steps import peer_bench
 from lifecycle.steps.peer_bench import (
     ONE_CONNECTION_A_REQUEST,
     OURS,
-    Result,
+    Measured,
     details,
     medians,
     server_commands,
@@ -25,33 +25,38 @@ def load(rate: float, p99: float, errors: int = 0) -> Load:
     )
 
 
+def result(row: str, server: str, load: Load, cpu_ms: float, load_core_busy: float):
+    """A turn's result, five context switches a request."""
+    return peer_bench.Result(row, server, Measured(load, cpu_ms, 5.0, load_core_busy))
+
+
 def test_each_figure_is_the_median_of_its_rounds_and_no_error_is_lost():
     rounds = [
-        Result("row", "ours", load(300, 9.0), 0.5, 0.9),
-        Result("row", "peer", load(200, 5.0, errors=1), 0.7, 0.5),
-        Result("row", "ours", load(100, 7.0), 0.9, 0.7),
-        Result("row", "peer", load(250, 6.0), 0.6, 0.5),
-        Result("row", "ours", load(200, 8.0), 0.6, 0.8),
-        Result("row", "peer", load(240, 4.0), 0.8, 0.5),
+        result("row", "ours", load(300, 9.0), 0.5, 0.9),
+        result("row", "peer", load(200, 5.0, errors=1), 0.7, 0.5),
+        result("row", "ours", load(100, 7.0), 0.9, 0.7),
+        result("row", "peer", load(250, 6.0), 0.6, 0.5),
+        result("row", "ours", load(200, 8.0), 0.6, 0.8),
+        result("row", "peer", load(240, 4.0), 0.8, 0.5),
     ]
     by_server = {r.server: r for r in medians(rounds)}
-    assert by_server["ours"].load.requests_per_second == 200
-    assert by_server["ours"].load.p99_ms == 8.0
+    assert by_server["ours"].measured.load.requests_per_second == 200
+    assert by_server["ours"].measured.load.p99_ms == 8.0
     assert by_server["ours"].rounds == (300, 100, 200)
-    assert by_server["ours"].cpu_ms == 0.6
-    assert by_server["ours"].load_core_busy == 0.8
-    assert by_server["peer"].load.requests_per_second == 240
-    assert by_server["peer"].load.errors == 1
-    assert by_server["peer"].load.requests == 6900
+    assert by_server["ours"].measured.cpu_ms == 0.6
+    assert by_server["ours"].measured.load_core_busy == 0.8
+    assert by_server["peer"].measured.load.requests_per_second == 240
+    assert by_server["peer"].measured.load.errors == 1
+    assert by_server["peer"].measured.load.requests == 6900
 
 
 def test_the_table_lists_each_round_only_when_there_were_several():
-    (once,) = medians([Result("row", "ours", load(123, 1.0), 0.25, 0.974)])
+    (once,) = medians([result("row", "ours", load(123, 1.0), 0.25, 0.974)])
     assert details([once]).splitlines()[-1].split() == [
-        *("row", "ours", "123", "1", "1.0", "0.25", "97%", "0"),
+        *("row", "ours", "123", "1", "1.0", "0.25", "5.0", "97%", "0"),
     ]
     (twice,) = medians(
-        [Result("row", "ours", load(100, 1.0), 1, 1), Result("row", "ours", load(140, 1.0), 1, 1)]
+        [result("row", "ours", load(100, 1.0), 1, 1), result("row", "ours", load(140, 1.0), 1, 1)]
     )
     assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
 
@@ -67,9 +72,9 @@ def test_only_peers_serving_through_djangos_own_asgi_handler_open_a_connection_a
 
 def test_the_summary_sets_ours_against_the_best_peer_and_the_thriftiest():
     results = [
-        Result("DB page /", "ours", load(1000, 20.0), 0.6, 0.97),
-        Result("DB page /", "fast", load(1250, 10.0), 0.8, 0.99),
-        Result("DB page /", "thrifty", load(500, 40.0), 0.5, 0.4),
+        result("DB page /", "ours", load(1000, 20.0), 0.6, 0.97),
+        result("DB page /", "fast", load(1250, 10.0), 0.8, 0.99),
+        result("DB page /", "thrifty", load(500, 40.0), 0.5, 0.4),
     ]
     figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
     assert figures == ["DB page /", "1000", "fast", "1250", "0.8", "2.0", "1.2", "97% / 99%"]
@@ -80,8 +85,8 @@ def test_a_waiting_rows_summary_says_how_near_its_ceiling_ours_and_the_best_came
     assert ceilings == {"sync view waiting 100 ms": 640, "async view waiting 100 ms": 2560}
     waiting = next(row for row in peer_bench.ROWS if row.wait_ms)
     results = [
-        Result(waiting.name, "ours", load(waiting.ceiling * 0.97, 110.0), 0.5, 0.1),
-        Result(waiting.name, "peer", load(waiting.ceiling * 0.98, 109.0), 0.4, 0.1),
+        result(waiting.name, "ours", load(waiting.ceiling * 0.97, 110.0), 0.5, 0.1),
+        result(waiting.name, "peer", load(waiting.ceiling * 0.98, 109.0), 0.4, 0.1),
     ]
     figures = re.split(r"\s{2,}", summary(results).splitlines()[-1].strip())
     assert figures[-1] == f"97.0% / 98.0% of {waiting.ceiling:.0f}"
@@ -93,8 +98,8 @@ def test_a_row_whose_view_does_not_wait_has_no_ceiling():
 
 def test_the_summary_counts_the_rounds_ours_beat_the_best_peer_in():
     rounds = [
-        *(Result("DB page /", "ours", load(rate, 20.0), 0.6, 0.9) for rate in (900, 1100, 1000)),
-        *(Result("DB page /", "peer", load(rate, 20.0), 0.6, 0.9) for rate in (950, 1000, 990)),
+        *(result("DB page /", "ours", load(rate, 20.0), 0.6, 0.9) for rate in (900, 1100, 1000)),
+        *(result("DB page /", "peer", load(rate, 20.0), 0.6, 0.9) for rate in (950, 1000, 990)),
     ]
     figures = re.split(r"\s{2,}", summary(medians(rounds)).splitlines()[-1].strip())
     assert figures[4:6] == ["1.01", "2 of 3"]  # ahead in rounds 2 and 3, behind in round 1
