@@ -58,20 +58,29 @@ def share_busy(before: CoreTicks, after: CoreTicks) -> float:
     return (after.busy - before.busy) / (after.total - before.total)
 
 
-def context_switches(container) -> int:
-    """The context switches (voluntary and not) of every thread of the container's processes
-    so far, read from this host's /proc (a thread that ended since is not counted)."""
+def context_switches(container) -> dict[int, int]:
+    """The context switches (voluntary and not) of each thread of the container's processes
+    so far, by thread ID, read from this host's /proc."""
     listing = container.top()
     column = listing["Titles"].index("PID")  # the host's process IDs
-    total = 0
+    by_thread = {}
     for process in listing["Processes"]:
         pid = process[column]
         for status in Path(f"/proc/{pid}/task").glob("*/status"):
             try:
-                total += switches_in(status.read_text())
+                by_thread[int(status.parent.name)] = switches_in(status.read_text())
             except OSError:  # the thread ended while it was read
                 continue
-    return total
+    return by_thread
+
+
+def switches_between(before: dict[int, int], after: dict[int, int]) -> int | None:
+    """The context switches made between two readings; None when a thread ended in between:
+    what it made after the first reading is gone with it, and a sum without it would be short
+    (even below zero)."""
+    if not before.keys() <= after.keys():
+        return None
+    return sum(after.values()) - sum(before.values())
 
 
 def switches_in(status: str) -> int:

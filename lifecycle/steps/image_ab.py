@@ -32,6 +32,7 @@ from lifecycle.steps.peer_bench import (
     medians,
     rounds_ahead,
     row_path,
+    switches_shown,
     turn_order,
 )
 from lifecycle.tables import render_table
@@ -102,7 +103,7 @@ def summary(turns: list[Result], images: list[str]) -> str:
                 "" if image == images[0] else rounds_ahead(mine.rounds, first.rounds),
                 round(load.p99_ms, 1),
                 round(mine.measured.cpu_ms, 3),
-                round(mine.measured.switches, 2),
+                switches_shown(mine.measured.switches),
                 load.errors,
             )
         )

@@ -8,7 +8,7 @@ generator's core was; a table (peers.txt), a plot (peers.png) and, for ours, whe
 import dataclasses
 import re
 import statistics
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -22,7 +22,13 @@ import matplotlib.pyplot as plt
 from lifecycle.adapters.engine import run_once
 from lifecycle.errors import LifecycleError
 from lifecycle.harness import profile
-from lifecycle.harness.cpu import context_switches, core_ticks, cpu_seconds, share_busy
+from lifecycle.harness.cpu import (
+    context_switches,
+    core_ticks,
+    cpu_seconds,
+    share_busy,
+    switches_between,
+)
 from lifecycle.harness.stack import (
     INGRESS_HEADERS,
     AppServer,
@@ -202,7 +208,9 @@ class Measured:
     # The server container's CPU per request: per-core cost, read even where throughput is
     # bound elsewhere (the DB row: MySQL shares the load generator's core).
     cpu_ms: float
-    switches: float  # context switches per request, every thread of the server counted
+    # Context switches per request, every thread of the server counted; None where a thread
+    # ended during the turn (its last switches cannot be read).
+    switches: float | None
     # The load generator's core (wrk and MySQL), busy this share of the run: near 1, the row's
     # throughput is bound there, and only the CPU per request compares the servers.
     load_core_busy: float
@@ -214,12 +222,15 @@ def measure_turn(container, url: str, row: Row, seconds: int) -> Measured:
     cpu_before, switches_before = cpu_seconds(container), context_switches(container)
     load_core_before = core_ticks(LOAD_CPU)
     load = row_load(url, row, seconds)
-    return Measured(
-        load,
-        per_request((cpu_seconds(container) - cpu_before) * 1000, load),
-        per_request(context_switches(container) - switches_before, load),
-        share_busy(load_core_before, core_ticks(LOAD_CPU)),
-    )
+    cpu_ms = per_request((cpu_seconds(container) - cpu_before) * 1000, load)
+    switched = switches_between(switches_before, context_switches(container))
+    load_core_busy = share_busy(load_core_before, core_ticks(LOAD_CPU))
+    switches = None if switched is None else per_request(switched, load)
+    return Measured(load, cpu_ms, switches, load_core_busy)
+
+
+def switches_shown(switches: float | None) -> str:
+    return "-" if switches is None else f"{switches:.2f}"
 
 
 @dataclass(frozen=True)
@@ -256,11 +267,17 @@ def median_of(rounds: list[Result]) -> Result:
                 errors=sum(load.errors for load in loads),
             ),
             statistics.median(turn.cpu_ms for turn in turns),
-            statistics.median(turn.switches for turn in turns),
+            median_of_known(turn.switches for turn in turns),
             statistics.median(turn.load_core_busy for turn in turns),
         ),
         each_round(loads),
     )
+
+
+def median_of_known(figures: Iterable[float | None]) -> float | None:
+    """The median of the figures that were read; None when none was."""
+    known = [figure for figure in figures if figure is not None]
+    return statistics.median(known) if known else None
 
 
 def cpu_model() -> str:
@@ -275,8 +292,8 @@ def line_of(measured: Measured) -> str:
     return (
         f"{load.requests_per_second:8.0f} req/s  p50 {load.p50_ms:7.1f} ms  "
         f"p99 {load.p99_ms:7.1f} ms  CPU {measured.cpu_ms:6.3f} ms/req  "
-        f"{measured.switches:5.2f} switches/req  load core {measured.load_core_busy:4.0%}  "
-        f"errors {load.errors}"
+        f"{switches_shown(measured.switches):>5} switches/req  "
+        f"load core {measured.load_core_busy:4.0%}  errors {load.errors}"
     )
 
 
@@ -380,7 +397,7 @@ def details(results: list[Result]) -> str:
             round(r.measured.load.p50_ms, 1),
             round(r.measured.load.p99_ms, 1),
             round(r.measured.cpu_ms, 3),
-            round(r.measured.switches, 2),
+            switches_shown(r.measured.switches),
             f"{r.measured.load_core_busy:.0%}",
             r.measured.load.errors,
             " ".join(str(figure) for figure in r.rounds) if len(r.rounds) > 1 else "",

@@ -3,7 +3,7 @@
 import pytest
 
 from lifecycle.errors import LifecycleError
-from lifecycle.harness.cpu import switches_in
+from lifecycle.harness.cpu import switches_between, switches_in
 from lifecycle.harness.wrk import Load
 from lifecycle.steps.image_ab import row_named, run_image_ab, summary
 from lifecycle.steps.peer_bench import Measured, Result
@@ -26,6 +26,15 @@ def test_a_threads_switches_are_its_voluntary_and_involuntary_ones():
     assert switches_in(STATUS) == 1234
 
 
+def test_switches_between_two_readings_count_threads_started_in_between():
+    assert switches_between({10: 5, 11: 7}, {10: 9, 11: 7, 12: 3}) == 7
+
+
+def test_no_switches_are_counted_where_a_thread_ended_in_between():
+    # Its switches since the first reading went with it: the sum would be 4 - 12, below zero.
+    assert switches_between({10: 5, 11: 7}, {10: 9}) is None
+
+
 def test_each_image_gets_its_medians_its_ratio_to_the_first_and_the_rounds_it_won():
     turns = [
         turn("main", 800, 6.3),
@@ -40,7 +49,7 @@ def test_each_image_gets_its_medians_its_ratio_to_the_first_and_the_rounds_it_wo
     assert main[:3] == ["main", "800", "1.0"]
     assert change[:3] == ["change", "816", "1.02"]
     assert change[3:6] == ["2", "of", "3"]  # ahead in rounds 1 and 3, behind in round 2
-    assert change[-2] == "5.4"  # switches per request, the median
+    assert change[-2] == "5.40"  # switches per request, the median
 
 
 def test_an_unknown_row_is_refused_naming_the_rows():

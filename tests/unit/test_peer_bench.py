@@ -53,12 +53,24 @@ def test_each_figure_is_the_median_of_its_rounds_and_no_error_is_lost():
 def test_the_table_lists_each_round_only_when_there_were_several():
     (once,) = medians([result("row", "ours", load(123, 1.0), 0.25, 0.974)])
     assert details([once]).splitlines()[-1].split() == [
-        *("row", "ours", "123", "1", "1.0", "0.25", "5.0", "97%", "0"),
+        *("row", "ours", "123", "1", "1.0", "0.25", "5.00", "97%", "0"),
     ]
     (twice,) = medians(
         [result("row", "ours", load(100, 1.0), 1, 1), result("row", "ours", load(140, 1.0), 1, 1)]
     )
     assert details([twice]).splitlines()[-1].split()[-2:] == ["100", "140"]
+
+
+def test_switches_not_read_in_a_round_are_left_out_of_the_median_and_shown_as_such():
+    rounds = [
+        peer_bench.Result("row", "ours", Measured(load(100, 1.0), 1, switches, 0.5))
+        for switches in (None, 4.0, 6.0)
+    ]
+    (together,) = medians(rounds)
+    assert together.measured.switches == 5.0
+    (never,) = medians(rounds[:1])
+    assert never.measured.switches is None
+    assert details([never]).splitlines()[-1].split()[6] == "-"
 
 
 def test_only_peers_serving_through_djangos_own_asgi_handler_open_a_connection_a_request():
