@@ -28,6 +28,7 @@ def parser() -> argparse.ArgumentParser:
     peers.add_argument("out_dir", type=Path)
     peers.add_argument("--seconds", type=int, default=10, help="measured per row and server")
     peers.add_argument("--servers", nargs="*", help="only these (default: all)")
+    peers.add_argument("--rows", nargs="*", help="only these rows, by name (default: all)")
     peers.add_argument(
         "--profile-seconds", type=int, default=10, help="py-spy on ours per row (0: none)"
     )
@@ -61,6 +62,7 @@ def main(argv: list[str]) -> None:
             args.profile_seconds,
             args.image,
             args.rounds,
+            args.rows,
         )
     elif args.step == "ab":
         run_image_ab(tools, args.out_dir, args.images, args.row, args.rounds, args.seconds)

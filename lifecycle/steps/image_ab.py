@@ -21,30 +21,21 @@ from lifecycle.harness.stack import (
 from lifecycle.steps.images import stack_images
 from lifecycle.steps.peer_bench import (
     LOAD_CPU,
-    ROWS,
     SERVER_CPU,
     Result,
-    Row,
     check_rounds,
     cpu_model,
     line_of,
     measure_turn,
     medians,
     rounds_ahead,
+    row_named,
     row_path,
     switches_shown,
     turn_order,
 )
 from lifecycle.tables import render_table
 from lifecycle.toolchain import Toolchain
-
-
-def row_named(name: str) -> Row:
-    for row in ROWS:
-        if row.name == name:
-            return row
-    names = ", ".join(repr(row.name) for row in ROWS)
-    raise LifecycleError(f"no bench row {name!r}: the rows are {names}")
 
 
 def run_image_ab(

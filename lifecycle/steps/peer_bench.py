@@ -144,11 +144,29 @@ def turn_order(names: list[str], round_number: int) -> list[str]:
     return names[start:] + names[:start]
 
 
-def schedule(servers: list[str], rounds: int) -> Iterator[tuple[int, Row, str]]:
+def row_named(name: str) -> Row:
+    for row in ROWS:
+        if row.name == name:
+            return row
+    names = ", ".join(repr(row.name) for row in ROWS)
+    raise LifecycleError(f"no bench row {name!r}: the rows are {names}")
+
+
+def chosen_rows(only: list[str] | None) -> tuple[Row, ...]:
+    """The rows to bench, in the bench's order: all, or those named (each one known)."""
+    if not only:
+        return ROWS
+    named = {row_named(name).name for name in only}
+    return tuple(row for row in ROWS if row.name in named)
+
+
+def schedule(
+    servers: list[str], rounds: int, rows: tuple[Row, ...] = ROWS
+) -> Iterator[tuple[int, Row, str]]:
     """Each turn as (round, row, server): in each round, row by row, every server in turn
     order, so that the servers a row compares run seconds apart, not minutes."""
     for round_number in range(1, rounds + 1):
-        for row in ROWS:
+        for row in rows:
             for name in turn_order(servers, round_number):
                 yield round_number, row, name
 
@@ -308,10 +326,15 @@ def turn_of(server: AppServer) -> Iterator[None]:
 
 
 def profile_ours(
-    server: AppServer, base_url: str, paths: dict[str, str], seconds: int, out_dir: Path
+    server: AppServer,
+    base_url: str,
+    paths: dict[str, str],
+    seconds: int,
+    out_dir: Path,
+    rows: tuple[Row, ...],
 ) -> None:
     """Sample ours (PID 1: one worker serves from the main process) under each row's load."""
-    for row in ROWS:
+    for row in rows:
         url = base_url + paths[row.name]
         with background_load(url, row, seconds + 2):
             found = profile.record(server.docker, 1, seconds)
@@ -412,9 +435,14 @@ def details(results: list[Result]) -> str:
     return render_table(headers, rows)
 
 
-def plot(results: list[Result], servers: list[str], out: Path, title: str) -> None:
-    figure, axes = plt.subplots(1, len(ROWS), figsize=(4 * len(ROWS), 5), constrained_layout=True)
-    for axis, row in zip(axes, ROWS, strict=True):
+def plot(
+    results: list[Result], servers: list[str], rows: tuple[Row, ...], out: Path, title: str
+) -> None:
+    width = max(4 * len(rows), 8)  # wide enough for the title when one row is drawn
+    figure, axes = plt.subplots(
+        1, len(rows), figsize=(width, 5), constrained_layout=True, squeeze=False
+    )
+    for axis, row in zip(axes[0], rows, strict=True):
         loads = {r.server: r.measured.load for r in results if r.row == row.name}
         names = [s for s in servers if s in loads]
         colours = ["tab:red" if name == OURS else "tab:gray" for name in names]
@@ -445,12 +473,14 @@ def run_peer_bench(
     profile_seconds: int = 0,
     app_image: str | None = None,
     rounds: int = 1,
+    only_rows: list[str] | None = None,
 ) -> None:
     """Bench the app image built from this checkout, or app_image (one built before, to
     compare a change with what it replaces); each figure is the median of its rounds."""
     client, settings = tools.docker, tools.settings
     port = settings.app.port
     check_rounds(rounds)
+    rows = chosen_rows(only_rows)
     commands = server_commands(settings.app.asgi_application, port)
     servers = chosen_servers(list(commands), only)
     images = stack_images(tools)
@@ -465,7 +495,7 @@ def run_peer_bench(
     with migrated_database(
         client, images.app, images.mysql, settings.app.test_environment, cpuset=LOAD_CPU
     ) as db:
-        paths = {row.name: row_path(client, images.app, db.app_env, row) for row in ROWS}
+        paths = {row.name: row_path(client, images.app, db.app_env, row) for row in rows}
         with ExitStack() as running:
             # Every server up at once, so that on each row they take turns seconds apart (the
             # machine's noise drifts over minutes); each frozen outside its turn (an idle
@@ -489,7 +519,7 @@ def run_peer_bench(
             base_urls = {
                 name: f"http://{network_address(server)}:{port}" for name, server in started.items()
             }
-            for round_number, row, name in schedule(servers, rounds):
+            for round_number, row, name in schedule(servers, rounds, rows):
                 if row.writes:  # each server from the same empty tables
                     empty_database(client, images.app, db.network, db.app_env)
                 label = name if rounds == 1 else f"{name} ({round_number}/{rounds})"
@@ -501,10 +531,12 @@ def run_peer_bench(
             if OURS in started and profile_seconds:
                 empty_database(client, images.app, db.network, db.app_env)
                 with turn_of(started[OURS]):
-                    profile_ours(started[OURS], base_urls[OURS], paths, profile_seconds, out_dir)
+                    profile_ours(
+                        started[OURS], base_urls[OURS], paths, profile_seconds, out_dir, rows
+                    )
     results = medians(results)
     report = "\n\n".join([title, details(results), summary(results)])
     (out_dir / "peers.txt").write_text(report + "\n")
     print(report)
-    plot(results, servers, out_dir / "peers.png", title)
+    plot(results, servers, rows, out_dir / "peers.png", title)
     print(f"table: {out_dir / 'peers.txt'}; plot: {out_dir / 'peers.png'}")

@@ -5,7 +5,7 @@ import pytest
 from lifecycle.errors import LifecycleError
 from lifecycle.harness.cpu import switches_between, switches_in
 from lifecycle.harness.wrk import Load
-from lifecycle.steps.image_ab import row_named, run_image_ab, summary
+from lifecycle.steps.image_ab import run_image_ab, summary
 from lifecycle.steps.peer_bench import Measured, Result
 
 STATUS = """Name:\tpython
@@ -50,11 +50,6 @@ def test_each_image_gets_its_medians_its_ratio_to_the_first_and_the_rounds_it_wo
     assert change[:3] == ["change", "816", "1.02"]
     assert change[3:6] == ["2", "of", "3"]  # ahead in rounds 1 and 3, behind in round 2
     assert change[-2] == "5.40"  # switches per request, the median
-
-
-def test_an_unknown_row_is_refused_naming_the_rows():
-    with pytest.raises(LifecycleError, match=r"no bench row 'DB'.*'DB page /'"):
-        row_named("DB")
 
 
 @pytest.mark.parametrize(

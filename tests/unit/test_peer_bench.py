@@ -141,6 +141,23 @@ def test_on_each_row_every_server_takes_its_turn_before_the_next_row():
     ]
 
 
+def test_an_unknown_row_is_refused_naming_the_rows():
+    with pytest.raises(LifecycleError, match=r"no bench row 'DB'.*'DB page /'"):
+        peer_bench.row_named("DB")
+
+
+def test_the_rows_named_are_benched_in_the_benchs_order_and_all_by_default():
+    sync, db_page = "sync view waiting 100 ms", "DB page /"
+    assert [row.name for row in peer_bench.chosen_rows([sync, db_page])] == [db_page, sync]
+    assert peer_bench.chosen_rows(None) == peer_bench.chosen_rows([]) == peer_bench.ROWS
+
+
+def test_a_run_of_some_rows_schedules_only_those():
+    rows = peer_bench.chosen_rows(["/healthz"])
+    turns = [(number, row.name, name) for number, row, name in peer_bench.schedule(["a"], 2, rows)]
+    assert turns == [(1, "/healthz", "a"), (2, "/healthz", "a")]
+
+
 def test_only_the_row_that_writes_empties_the_tables_before_each_turn():
     assert [row.name for row in peer_bench.ROWS if row.writes] == ["DB page /"]
 
