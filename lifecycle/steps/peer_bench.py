@@ -529,7 +529,8 @@ def run_peer_bench(
                 print(f"  {label:<28} {row.name:<26} {line_of(measured)}", flush=True)
                 results.append(Result(row.name, name, measured))
             if OURS in started and profile_seconds:
-                empty_database(client, images.app, db.network, db.app_env)
+                if any(row.writes for row in rows):  # profiled from empty tables, as measured
+                    empty_database(client, images.app, db.network, db.app_env)
                 with turn_of(started[OURS]):
                     profile_ours(
                         started[OURS], base_urls[OURS], paths, profile_seconds, out_dir, rows
