@@ -20,8 +20,8 @@ its work (a loop first there cost the DB page 13% of its throughput).
 
 The GIL's switch interval stays Python's 5 ms: at 1 ms (as this worker once ran) a thread that
 wants the GIL takes it from its holder five times as often, and each handoff is a wakeup and a
-switch; on the DB page that cost 8 to 16 % of the throughput (CPU 1.17 against 1.05 ms a
-request), for 2.5 % at 256 sync views waiting at once.
+switch. On the DB page that cost 8 to 16 % of the throughput (CPU 1.17 against 1.05 ms a
+request); 1 ms did better only with 256 sync views waiting at once, by 2.5 %.
 """
 
 import os

@@ -28,8 +28,7 @@ def policies_after_share_core() -> tuple[int, int]:
     return seen[0], seen[1]
 
 
-def test_the_gil_switch_interval_stays_pythons(monkeypatch):
-    # A shorter one hands the GIL over more often, each time a wakeup: the DB page lost 8-16 %.
+def test_the_gil_switch_interval_stays_pythons():
     interval = sys.getswitchinterval()
     try:
         policies_after_share_core()
